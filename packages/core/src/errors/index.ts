@@ -1,0 +1,2 @@
+export * from './skyrun-error.js';
+export * from './warning.js';

@@ -1,0 +1,10 @@
+export * from './errors/index.js';
+export * from './config/index.js';
+export * from './lifecycle/index.js';
+export * from './provider/contract.js';
+export * from './provider/registry.js';
+export * from './output/progress.js';
+export * from './service/model.js';
+export * from './service/load-service.js';
+export type * from './variables/types.js';
+export type * from './validate/types.js';
