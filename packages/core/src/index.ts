@@ -8,3 +8,6 @@ export * from './service/model.js';
 export * from './service/load-service.js';
 export type * from './variables/types.js';
 export type * from './validate/types.js';
+export * from './print/index.js';
+export * from './operations/index.js';
+export * from './packaging/index.js';

@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { SkyrunCommand } from '../../base-command.js';
+import { formatDeploySummary } from '../../output/format-deploy.js';
+
+export default class Deploy extends SkyrunCommand {
+  static override summary = 'Package and deploy the service.';
+  static override description = 'Deploys to provider.name (the embedded local runtime by default). Unchanged functions are left alone; a failed deploy leaves the previous version serving.';
+  static override examples = [
+    '<%= config.bin %> deploy',
+    '<%= config.bin %> deploy --stage prod',
+    '<%= config.bin %> deploy --provider local --json',
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    package: Flags.string({ char: 'p', description: 'Deploy the artifacts already in this directory (from `skyrun package`) instead of packaging.' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(Deploy);
+    const progress = this.progress(flags);
+    const loaded = await this.loadService(flags, progress);
+    const { HookEngine, deployService } = await import('@skyrun/core');
+    const result = await deployService(
+      { loaded, options: this.cliOptions(flags), progress, packageDir: flags.package, usePackaged: flags.package !== undefined },
+      new HookEngine(),
+    );
+    this.log(formatDeploySummary(result));
+    return result;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './command-context.js';
+export * from './package.js';
+export * from './deploy.js';
+export * from './verbs.js';

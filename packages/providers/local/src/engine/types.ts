@@ -1,0 +1,119 @@
+/**
+ * The seam between the local runtime's data plane (engine/: worker pools, bootstraps, HTTP
+ * gateway, Lambda Invoke API) and its control plane (daemon/: process, state, deploys,
+ * schedules, async queue, log storage). The daemon drives an engine through these types.
+ */
+import type { CorsSettings } from '@skyrun/core';
+
+/** One deployable version of one function, code already extracted on disk. */
+export interface FunctionVersionSpec {
+  readonly service: string;
+  readonly stage: string;
+  /** Key under `functions:`. */
+  readonly key: string;
+  /** Deployed name (`<service>-<stage>-<key>` or `name:`): the Invoke API name. */
+  readonly name: string;
+  /** Monotonic per function: "1", "2", ... */
+  readonly version: string;
+  /** Absolute directory holding the extracted artifact. */
+  readonly codeDir: string;
+  /** `path/file.export` (Node) or `path/module.function` (Python). */
+  readonly handler: string;
+  /** `nodejs20.x`, `python3.11`, ... */
+  readonly runtime: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly memorySize: number;
+  /** Max concurrent workers. */
+  readonly reservedConcurrency?: number;
+  /** Workers kept warm at all times. */
+  readonly provisionedConcurrency?: number;
+  /** sha256 of the artifact: equal means unchanged. */
+  readonly sha256: string;
+}
+
+export interface InvocationError {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly stackTrace?: readonly string[];
+}
+
+export interface InvocationResult {
+  readonly requestId: string;
+  /** The handler's result, or an InvocationError when `functionError` is set. */
+  readonly payload: unknown;
+  /** `Unhandled` (threw/crashed/oom/exit) or `TimedOut`; absent on success. */
+  readonly functionError?: 'Unhandled' | 'TimedOut';
+  readonly durationMs: number;
+  readonly billedDurationMs: number;
+  readonly maxMemoryUsedMB: number;
+  /** Set on a cold start. */
+  readonly initDurationMs?: number;
+  /** The last 4 KB of this invocation's log lines (for `X-Amz-Log-Type: Tail`). */
+  readonly logTail: string;
+}
+
+export interface InvokeOptions {
+  readonly requestId?: string;
+  /** Base64 client context, passed to the handler's `context.clientContext`. */
+  readonly clientContext?: string;
+}
+
+/** One line a function (or the runtime: START/END/REPORT) wrote. */
+export interface LogRecord {
+  /** Epoch ms. */
+  readonly timestamp: number;
+  /** Deployed function name. */
+  readonly function: string;
+  readonly version: string;
+  readonly requestId?: string;
+  readonly message: string;
+}
+
+/** A version whose workers are started and initialised but which serves no traffic yet. */
+export interface PreparedVersion {
+  readonly spec: FunctionVersionSpec;
+}
+
+export interface FunctionStats {
+  readonly name: string;
+  readonly version: string;
+  readonly workers: number;
+  readonly busy: number;
+}
+
+/** Runs functions. Everything here is in-memory; the daemon persists what must survive. */
+export interface FunctionEngine {
+  /**
+   * Start and initialise at least one worker for the version (handler loaded, init code run).
+   * Rejects with the init error (missing file, syntax error, missing export, init throws);
+   * the currently active version is untouched.
+   */
+  prepare(spec: FunctionVersionSpec): Promise<PreparedVersion>;
+  /** Move traffic to a prepared version atomically; the old version's in-flight invocations finish, then its workers stop. */
+  activate(prepared: PreparedVersion): void;
+  /** Discard a prepared version that will not be activated. */
+  discard(prepared: PreparedVersion): Promise<void>;
+  /** Invoke the active version of a deployed function (by deployed name). Never rejects for handler failures. */
+  invoke(name: string, event: unknown, options?: InvokeOptions): Promise<InvocationResult>;
+  has(name: string): boolean;
+  remove(name: string): Promise<void>;
+  stats(): readonly FunctionStats[];
+  onLog(listener: (record: LogRecord) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** One HTTP route of one service/stage. */
+export interface HttpRoute {
+  readonly service: string;
+  readonly stage: string;
+  readonly api: 'rest' | 'http';
+  readonly payloadVersion: '1.0' | '2.0';
+  /** Upper-case or `ANY`. */
+  readonly method: string;
+  /** `/users/{id}`, `/{proxy+}`, or `*`. */
+  readonly path: string;
+  /** Deployed function name. */
+  readonly functionName: string;
+  readonly cors?: CorsSettings;
+}
