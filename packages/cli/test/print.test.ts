@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, runCli } from './run-cli.js';
+
+const basic = path.join(FIXTURES, 'print-basic');
+
+describe('skyrun print', () => {
+  it('prints the resolved configuration as YAML', () => {
+    const result = runCli(['print'], { cwd: basic, env: { GREETER_API_KEY: 's3cret' } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('service: greeter');
+    expect(result.stdout).toContain('STAGE: dev');
+    expect(result.stdout).toContain('GREETING: hello');
+    expect(result.stdout).toContain('API_KEY: s3cret');
+    expect(result.stdout).toContain('TABLE: greetings-dev');
+    expect(result.stdout).toMatch(/RETRIES: '3'/);
+    expect(result.stdout).toMatch(/shared:\n\s+colour: blue\n\s+size: 3/);
+  });
+
+  it('applies --stage, stage params and --param overrides', () => {
+    const prod = runCli(['print', '--stage', 'prod', '--format', 'json', '--path', 'provider.environment'], { cwd: basic });
+    expect(prod.status).toBe(0);
+    expect(JSON.parse(prod.stdout)).toEqual({
+      STAGE: 'prod',
+      GREETING: 'bonjour',
+      API_KEY: 'none',
+      TABLE: 'greetings-prod',
+      RETRIES: '3',
+    });
+    const param = runCli(['print', '--param', 'greeting=hola', '--path', 'provider.environment.GREETING', '--format', 'text'], { cwd: basic });
+    expect(param.status).toBe(0);
+    expect(param.stdout.trim()).toBe('hola');
+  });
+
+  it('masks values from env and param sources with --conceal', () => {
+    const result = runCli(['print', '--conceal', '--format', 'json'], { cwd: basic, env: { GREETER_API_KEY: 's3cret' } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).not.toContain('s3cret');
+    const env = JSON.parse(result.stdout).provider.environment;
+    expect(env.API_KEY).toBe('********');
+    expect(env.GREETING).toBe('********');
+    expect(env.STAGE).toBe('dev');
+  });
+
+  it('names file, line and column of an unresolvable variable, with exit code 3', () => {
+    const result = runCli(['print'], { cwd: path.join(FIXTURES, 'print-missing-var') });
+    expect(result.status).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('serverless.yml:6:12');
+    expect(result.stderr).toContain('provider.environment.TOKEN');
+    expect(result.stderr).toContain('Hint:');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects an invalid value in error mode, pointing at it', () => {
+    const result = runCli(['print'], { cwd: path.join(FIXTURES, 'print-invalid') });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('serverless.yml:10:14');
+    expect(result.stderr).toContain('functions.hello.timeout');
+  });
+
+  it('prints a service for a provider skyrun does not offer yet, with one warning', () => {
+    const result = runCli(['print', '--format', 'json'], { cwd: path.join(FIXTURES, 'print-aws') });
+    expect(result.status).toBe(0);
+    const config = JSON.parse(result.stdout);
+    expect(config.resources.Resources.Table.Properties.TableName).toBe('legacy-dev');
+    expect(config.resources.Resources.Table.Properties.Tags[0].Value).toEqual({ 'Fn::Sub': '${AWS::Region}' });
+    expect(config.provider.iam.role.statements[0].Resource).toEqual({ 'Fn::GetAtt': ['Table', 'Arn'] });
+    expect(result.stderr.match(/Warning:/g)).toHaveLength(1);
+    expect(result.stderr).toContain('aws');
+  });
+
+  it('fails provider verbs on a provider skyrun does not offer, with a hint', () => {
+    const result = runCli(['info'], { cwd: path.join(FIXTURES, 'print-aws') });
+    expect(result.status).toBe(5);
+    expect(result.stderr).toContain('"aws"');
+    expect(result.stderr).toContain('--provider local');
+  });
+
+  it('explains a missing service file', () => {
+    const result = runCli(['print'], { cwd: FIXTURES });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('No service file');
+  });
+});
+
+describe('skyrun --help and --version', () => {
+  it('prints the version', () => {
+    const result = runCli(['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/0\.1\.0/);
+  });
+
+  it('lists commands and exit codes', () => {
+    const result = runCli(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('deploy');
+    expect(result.stdout).toContain('EXIT CODES');
+    expect(result.stdout).toMatch(/3\s+the service file is wrong/);
+  });
+
+  it('rejects an unknown flag with exit code 2', () => {
+    const result = runCli(['print', '--no-such-flag'], { cwd: basic });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('no-such-flag');
+  });
+});
