@@ -101,7 +101,8 @@ function toPlain(doc: Document, node: Node | null | undefined): unknown {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const keyValue = isScalar(pair.key) ? pair.key.value : pair.key;
+      const key = typeof keyValue === 'symbol' ? (keyValue.description ?? '') : String(keyValue);
       if (key === '<<' && pair.value) {
         const merged = toPlain(doc, pair.value as Node);
         for (const source of Array.isArray(merged) ? merged : [merged]) {
