@@ -13,10 +13,11 @@ const EXIT_CODE_TEXT: Record<keyof typeof EXIT_CODES, string> = {
 
 /** oclif's help plus the exit codes scripts may rely on. */
 export default class SkyrunHelp extends Help {
-  public override formatRoot(): string {
+  protected override async showRootHelp(): Promise<void> {
+    await super.showRootHelp();
     const codes = (Object.keys(EXIT_CODES) as (keyof typeof EXIT_CODES)[])
-      .map((name) => `  ${String(EXIT_CODES[name]).padStart(3)}  ${EXIT_CODE_TEXT[name]}`)
+      .map((name) => `${String(EXIT_CODES[name]).padStart(3)}  ${EXIT_CODE_TEXT[name]}`)
       .join('\n');
-    return `${super.formatRoot()}\n\n${this.section('EXIT CODES', `    0  success\n${codes}`)}`;
+    this.log(`\n${this.section('EXIT CODES', `  0  success\n${codes}`)}`);
   }
 }

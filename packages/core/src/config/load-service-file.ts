@@ -117,10 +117,8 @@ function toPlain(doc: Document, node: Node | null | undefined): unknown {
     value = out;
   } else if (isSeq(node)) {
     value = node.items.map((item) => toPlain(doc, item as Node));
-  } else if (isScalar(node)) {
-    value = node.value;
   } else {
-    value = node.toJSON();
+    value = (node as { value?: unknown }).value;
   }
   return isIntrinsicTag(node.tag) ? expandIntrinsic(node.tag, value) : value;
 }
@@ -141,7 +139,7 @@ async function loadModule(file: string): Promise<unknown> {
       exit: 'config',
     });
   }
-  let exported = mod.default ?? mod;
+  let exported: unknown = mod.default ?? mod;
   if (typeof exported === 'function') exported = await (exported as () => unknown)();
   return exported;
 }

@@ -1,5 +1,5 @@
 import { SkyrunError } from '../errors/index.js';
-import { HookEngine } from '../lifecycle/index.js';
+import type { HookEngine } from '../lifecycle/index.js';
 import type { ProgressReporter } from '../output/progress.js';
 import type { ProviderContext, ProviderRuntime } from '../provider/contract.js';
 import type { LoadedService } from '../service/load-service.js';
