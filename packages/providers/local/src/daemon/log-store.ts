@@ -1,0 +1,177 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { LogRecord } from '../engine/types.js';
+import type { StoredLogLine } from './protocol.js';
+
+/** Where a deployed function's lines go. */
+export interface LogTarget {
+  readonly service: string;
+  readonly stage: string;
+  readonly key: string;
+}
+
+export interface LogQuery extends LogTarget {
+  /** Epoch ms; older lines are skipped. */
+  readonly startTime?: number;
+  /** Case-sensitive substring of the message (CloudWatch's plain-term filter). */
+  readonly filter?: string;
+  /** Only the last `limit` matching lines. */
+  readonly limit?: number;
+}
+
+export interface LogStoreOptions {
+  readonly root: string;
+  /** Bytes kept per function (current file + one rotated file). */
+  readonly retentionBytes?: number;
+}
+
+interface OpenFile {
+  fd: number;
+  size: number;
+  pending: string[];
+  pendingBytes: number;
+}
+
+const DEFAULT_RETENTION = 10 * 1024 * 1024;
+
+function safeSegment(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * Per-function JSON-lines log files under `logs/<service>/<stage>/<function>.log`.
+ * Lines are buffered for one event-loop turn and written with one write per file, so what a
+ * client has been answered is on disk (in the OS cache: it survives the daemon being killed).
+ * A file past half the retention size is rotated to `.1`, dropping the previous `.1`.
+ */
+export class LogStore {
+  readonly root: string;
+  readonly retentionBytes: number;
+  readonly #targets = new Map<string, LogTarget>();
+  readonly #files = new Map<string, OpenFile>();
+  readonly #followers = new Set<{ target: string; filter?: string; push(line: StoredLogLine): void }>();
+  #flushScheduled = false;
+
+  constructor(options: LogStoreOptions) {
+    this.root = options.root;
+    this.retentionBytes = Math.max(1024, options.retentionBytes ?? DEFAULT_RETENTION);
+  }
+
+  /** Route records of deployed `name` to the target's file (undefined: forget the name). */
+  setTarget(name: string, target: LogTarget | undefined): void {
+    if (target) this.#targets.set(name, target);
+    else this.#targets.delete(name);
+  }
+
+  fileFor(target: LogTarget): string {
+    return join(this.root, safeSegment(target.service), safeSegment(target.stage), `${safeSegment(target.key)}.log`);
+  }
+
+  /** Store one record (from the engine or from the daemon itself). */
+  append(record: LogRecord): void {
+    const target = this.#targets.get(record.function);
+    const file = target
+      ? this.fileFor(target)
+      : join(this.root, '_unknown', `${safeSegment(record.function)}.log`);
+    const line: StoredLogLine = {
+      timestamp: record.timestamp,
+      function: record.function,
+      version: record.version,
+      ...(record.requestId ? { requestId: record.requestId } : {}),
+      message: record.message,
+    };
+    const text = `${JSON.stringify(line)}\n`;
+    let open = this.#files.get(file);
+    if (!open) {
+      mkdirSync(dirname(file), { recursive: true });
+      const fd = openSync(file, 'a');
+      open = { fd, size: statSync(file).size, pending: [], pendingBytes: 0 };
+      this.#files.set(file, open);
+    }
+    open.pending.push(text);
+    open.pendingBytes += Buffer.byteLength(text);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    for (const follower of this.#followers) {
+      if (follower.target === file && (!follower.filter || line.message.includes(follower.filter))) follower.push(line);
+    }
+  }
+
+  /** Write every buffered line now. */
+  flush(): void {
+    this.#flushScheduled = false;
+    for (const [file, open] of this.#files) {
+      if (!open.pending.length) continue;
+      let data = Buffer.from(open.pending.join(''));
+      const half = Math.floor(this.retentionBytes / 2);
+      if (data.length > half) {
+        // One burst larger than the retention: keep its newest whole lines only.
+        const cut = data.indexOf(10, data.length - half - 1);
+        data = cut < 0 ? Buffer.alloc(0) : data.subarray(cut + 1);
+      }
+      open.pending = [];
+      open.pendingBytes = 0;
+      if (open.size + data.length > half && open.size > 0) {
+        closeSync(open.fd);
+        renameSync(file, `${file}.1`);
+        open.fd = openSync(file, 'a');
+        open.size = 0;
+      }
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(open.fd, data, offset);
+      open.size += data.length;
+    }
+  }
+
+  /** Matching stored lines, oldest first. */
+  query(query: LogQuery): StoredLogLine[] {
+    this.flush();
+    const file = this.fileFor(query);
+    const out: StoredLogLine[] = [];
+    for (const path of [`${file}.1`, file]) {
+      if (!existsSync(path)) continue;
+      for (const text of readFileSync(path, 'utf8').split('\n')) {
+        if (!text) continue;
+        let line: StoredLogLine;
+        try {
+          line = JSON.parse(text) as StoredLogLine;
+        } catch {
+          continue; // a torn last line after a crash
+        }
+        if (query.startTime !== undefined && line.timestamp < query.startTime) continue;
+        if (query.filter && !line.message.includes(query.filter)) continue;
+        out.push(line);
+      }
+    }
+    return query.limit !== undefined && out.length > query.limit ? out.slice(out.length - query.limit) : out;
+  }
+
+  /** Receive new lines of a function as they are stored; returns the unsubscribe function. */
+  follow(target: LogTarget, filter: string | undefined, push: (line: StoredLogLine) => void): () => void {
+    const follower = { target: this.fileFor(target), filter, push };
+    this.#followers.add(follower);
+    return () => this.#followers.delete(follower);
+  }
+
+  /** Delete the logs of a service+stage. */
+  removeService(service: string, stage: string): void {
+    this.flush();
+    const dir = join(this.root, safeSegment(service), safeSegment(stage));
+    for (const [file, open] of this.#files) {
+      if (file.startsWith(dir)) {
+        closeSync(open.fd);
+        this.#files.delete(file);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  close(): void {
+    this.flush();
+    for (const open of this.#files.values()) closeSync(open.fd);
+    this.#files.clear();
+    this.#followers.clear();
+  }
+}
