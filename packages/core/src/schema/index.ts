@@ -1,0 +1,2 @@
+export * from './core-schema.js';
+export * from './build-configuration-schema.js';
