@@ -1,0 +1,142 @@
+// skyrun local worker (Node.js). Started with a minimal environment as a *generic* worker, it waits on fd 3
+// for a `load` frame (function environment, code directory, handler), then serves one invocation at a time.
+// Protocol on fd 3 (a socketpair set up by the engine; stdout/stderr stay the function's own output):
+// frames of a 4-byte big-endian length followed by that many bytes of UTF-8 JSON.
+import net from 'node:net';
+import { loadHandler, runHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
+
+const channel = new net.Socket({ fd: 3, readable: true, writable: true });
+let pending = null;
+let handler = null;
+let meta = null;
+let current = null; // request id in flight
+
+// Bytes written to stdout/stderr so far: sent with every result so the engine can attribute every line
+// of an invocation to it before writing END/REPORT.
+let outBytes = 0;
+let errBytes = 0;
+function countWrites(stream, add) {
+  const write = stream.write;
+  stream.write = function countedWrite(chunk, encoding, cb) {
+    add(typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk.length);
+    return write.call(this, chunk, encoding, cb);
+  };
+}
+countWrites(process.stdout, (n) => (outBytes += n));
+countWrites(process.stderr, (n) => (errBytes += n));
+
+function send(obj) {
+  const body = Buffer.from(JSON.stringify(obj), 'utf8');
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  channel.write(frame);
+}
+
+function sendRaw(prefix, json, suffix) {
+  const body = Buffer.from(prefix + json + suffix, 'utf8');
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  channel.write(frame);
+}
+
+function maxRssMB() {
+  return Math.ceil(process.resourceUsage().maxRSS / 1024);
+}
+
+let emptyLoopFn = null;
+const hooks = {
+  onEmptyLoop(fn) {
+    emptyLoopFn = fn;
+    channel.unref();
+  },
+  cancelEmptyLoop() {
+    if (emptyLoopFn) {
+      emptyLoopFn = null;
+      channel.ref();
+    }
+  },
+};
+process.on('beforeExit', () => {
+  const fn = emptyLoopFn;
+  if (fn) {
+    emptyLoopFn = null;
+    channel.ref();
+    fn();
+  }
+});
+
+async function onLoad(msg) {
+  const started = performance.now();
+  // The function's environment must be in place before its module (and its imports) evaluate.
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, msg.env);
+  try {
+    process.chdir(msg.codeDir);
+    meta = {
+      functionName: msg.functionName,
+      functionVersion: msg.functionVersion,
+      memorySize: msg.memorySize,
+      region: msg.region,
+      logGroupName: msg.logGroupName,
+      logStreamName: msg.logStreamName,
+    };
+    handler = await loadHandler(msg.codeDir, msg.handler);
+    send({ t: 'loaded', ok: true, initMs: performance.now() - started, o: outBytes, e: errBytes });
+  } catch (err) {
+    send({ t: 'loaded', ok: false, error: toErrorPayload(err), o: outBytes, e: errBytes });
+  }
+}
+
+async function onInvoke(msg) {
+  current = msg.id;
+  const outcome = await runHandler(handler, msg.event, meta, msg.id, msg.deadline, msg.clientContext, hooks);
+  current = null;
+  if (outcome.ok) {
+    const ser = serializeResult(outcome.result);
+    if (ser.ok) {
+      sendRaw(`{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB()},"payload":`, ser.json, '}');
+      return;
+    }
+    send({ t: 'result', id: msg.id, ok: false, error: ser.error, o: outBytes, e: errBytes, m: maxRssMB() });
+    return;
+  }
+  send({ t: 'result', id: msg.id, ok: false, error: outcome.error, o: outBytes, e: errBytes, m: maxRssMB() });
+}
+
+function fatal(kind, err) {
+  const error = toErrorPayload(err);
+  if (kind === 'unhandledRejection') {
+    error.errorType = 'Runtime.UnhandledPromiseRejection';
+  }
+  process.stderr.write(`${new Date().toISOString()}\t${current ?? 'undefined'}\tERROR\t${kind}\t${error.errorType}: ${error.errorMessage}\n`);
+  if (current) send({ t: 'result', id: current, ok: false, fatal: true, error, o: outBytes, e: errBytes, m: maxRssMB() });
+  else send({ t: 'fatal', error, o: outBytes, e: errBytes });
+  // As on Lambda the runtime exits after an uncaught error; the engine replaces the worker.
+  channel.end(() => process.exit(129));
+  setTimeout(() => process.exit(129), 200).unref();
+}
+process.on('uncaughtException', (err) => fatal('uncaughtException', err));
+process.on('unhandledRejection', (err) => fatal('unhandledRejection', err));
+
+let buf = null;
+channel.on('data', (chunk) => {
+  buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
+  while (buf !== null && buf.length >= 4) {
+    const len = buf.readUInt32BE(0);
+    if (buf.length < 4 + len) break;
+    const msg = JSON.parse(buf.toString('utf8', 4, 4 + len));
+    buf = buf.length === 4 + len ? null : buf.subarray(4 + len);
+    if (msg.t === 'invoke') {
+      pending = pending ? pending.then(() => onInvoke(msg)) : onInvoke(msg);
+    } else if (msg.t === 'load') {
+      pending = onLoad(msg);
+    } else if (msg.t === 'exit') {
+      process.exit(0);
+    }
+  }
+});
+channel.on('end', () => process.exit(0));
+channel.on('error', () => process.exit(1));
+send({ t: 'ready', pid: process.pid });

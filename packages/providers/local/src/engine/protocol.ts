@@ -1,0 +1,70 @@
+/**
+ * The engine <-> worker protocol: frames of a 4-byte big-endian length followed by UTF-8 JSON, on an extra
+ * stdio pipe (fd 3, a socketpair), so the function's own stdout/stderr stay separate from the protocol.
+ *
+ * Why not `fork()` IPC: measured on the 2-core reference machine with a 10-deep pipeline of small
+ * request/response messages, `fork` with 'json' serialization did 40-47k round trips/s, 'advanced'
+ * serialization 23-31k/s, and this framing over fd 3 46-53k/s. The framing is also what the Python
+ * bootstrap speaks with nothing but `socket` and `struct`, and it lets the engine splice an already
+ * serialised payload into a frame.
+ */
+
+/** Messages a worker sends. */
+export type WorkerMessage =
+  | { readonly t: 'ready'; readonly pid: number }
+  | {
+      readonly t: 'loaded';
+      readonly ok: boolean;
+      readonly initMs?: number;
+      readonly error?: WireError;
+      readonly o: number;
+      readonly e: number;
+    }
+  | {
+      readonly t: 'result';
+      readonly id: string;
+      readonly ok: boolean;
+      readonly payload?: unknown;
+      readonly error?: WireError;
+      readonly fatal?: boolean;
+      /** Bytes written to stdout / stderr since the worker started. */
+      readonly o: number;
+      readonly e: number;
+      /** Max RSS in MB. */
+      readonly m: number;
+    }
+  | { readonly t: 'fatal'; readonly error: WireError; readonly o: number; readonly e: number };
+
+export interface WireError {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly stackTrace?: readonly string[];
+}
+
+/** One frame from a JSON text. */
+export function encodeFrame(json: string): Buffer {
+  const len = Buffer.byteLength(json, 'utf8');
+  const frame = Buffer.allocUnsafe(4 + len);
+  frame.writeUInt32BE(len, 0);
+  frame.write(json, 4, 'utf8');
+  return frame;
+}
+
+/** Reassembles frames from a byte stream. */
+export class FrameReader {
+  private buf: Buffer | null = null;
+
+  constructor(private readonly onMessage: (message: WorkerMessage) => void) {}
+
+  push(chunk: Buffer): void {
+    let buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    while (buf.length >= 4) {
+      const len = buf.readUInt32BE(0);
+      if (buf.length < 4 + len) break;
+      const message = JSON.parse(buf.toString('utf8', 4, 4 + len)) as WorkerMessage;
+      buf = buf.subarray(4 + len);
+      this.onMessage(message);
+    }
+    this.buf = buf.length === 0 ? null : buf;
+  }
+}

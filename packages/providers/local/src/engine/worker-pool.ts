@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
+import { FunctionInitError } from './errors.js';
+import {
+  billedDuration,
+  endLine,
+  logStreamName,
+  reportLine,
+  startLine,
+  timeoutMessage,
+} from './lambda-format.js';
+import type { WireError } from './protocol.js';
+import { NODE_BOOTSTRAP, type RuntimeKind } from './runtime-paths.js';
+import type { FunctionStats, FunctionVersionSpec, InvocationResult, InvokeOptions, LogRecord } from './types.js';
+import type { GenericWorkerPool } from './warm-pool.js';
+import { describeExit, type WorkerOutcome, type WorkerProcess } from './worker-process.js';
+
+/** What a version pool needs from its engine. */
+export interface PoolContext {
+  readonly generic: GenericWorkerPool;
+  readonly region: string;
+  /** PATH, HOME and the like: the only daemon variables a function sees. */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly defaultReservedConcurrency: number;
+  readonly emit: (record: LogRecord) => void;
+  /** False when nobody listens: records are then not even built. */
+  readonly hasLogListeners: () => boolean;
+}
+
+interface Waiter {
+  readonly resolve: (worker: WorkerProcess) => void;
+  readonly reject: (error: WireError) => void;
+}
+
+const TAIL_BYTES = 4096;
+
+/** The workers of one function version: one in-flight invocation per worker, scaling out to `max`. */
+export class VersionPool {
+  readonly kind: RuntimeKind;
+  readonly max: number;
+  readonly provisioned: number;
+  private readonly env: Record<string, string>;
+  private readonly workers = new Set<WorkerProcess>();
+  /** Idle workers, oldest first (taken from the end: the warmest). */
+  private readonly idle: WorkerProcess[] = [];
+  private readonly waiters: Waiter[] = [];
+  private starting = 0;
+  private busyCount = 0;
+  private state: 'active' | 'draining' | 'closed' = 'active';
+  private drainedResolve?: () => void;
+
+  constructor(
+    readonly spec: FunctionVersionSpec,
+    kind: RuntimeKind,
+    private readonly ctx: PoolContext,
+  ) {
+    this.kind = kind;
+    this.max = Math.max(1, spec.reservedConcurrency ?? ctx.defaultReservedConcurrency);
+    this.provisioned = Math.min(this.max, Math.max(0, spec.provisionedConcurrency ?? 0));
+    const region = spec.environment.AWS_REGION ?? ctx.region;
+    this.env = {
+      ...ctx.baseEnv,
+      ...spec.environment,
+      AWS_LAMBDA_FUNCTION_NAME: spec.name,
+      AWS_LAMBDA_FUNCTION_VERSION: spec.version,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: spec.environment.AWS_DEFAULT_REGION ?? region,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+      LAMBDA_TASK_ROOT: spec.codeDir,
+      LAMBDA_RUNTIME_DIR: dirname(NODE_BOOTSTRAP),
+      _HANDLER: spec.handler,
+    };
+  }
+
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  stats(): FunctionStats {
+    return { name: this.spec.name, version: this.spec.version, workers: this.workers.size, busy: this.busyCount };
+  }
+
+  /** Starts `count` workers; rejects with the first init error (the pool is then closed). */
+  async start(count: number): Promise<void> {
+    const n = Math.min(this.max, Math.max(1, count));
+    const results = await Promise.allSettled(Array.from({ length: n }, () => this.spawnWorker()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    for (const r of results) if (r.status === 'fulfilled') this.addIdle(r.value);
+    if (failed) {
+      await this.close();
+      const reason = failed.reason as WireError;
+      throw new FunctionInitError(this.spec.name, reason);
+    }
+  }
+
+  async invoke(event: unknown, options?: InvokeOptions): Promise<InvocationResult> {
+    const requestId = options?.requestId ?? randomUUID();
+    let eventJson: string;
+    try {
+      eventJson = JSON.stringify(event === undefined ? null : event) ?? 'null';
+    } catch (err) {
+      return this.failure(requestId, {
+        errorType: 'InvalidRequestContentException',
+        errorMessage: `Could not serialise the event: ${(err as Error).message}`,
+      });
+    }
+    let worker: WorkerProcess;
+    const idle = this.idle.pop();
+    if (idle) {
+      this.busyCount++;
+      worker = idle;
+    } else {
+      try {
+        worker = await this.waitForWorker();
+      } catch (err) {
+        return this.failure(requestId, err as WireError);
+      }
+    }
+    return this.run(worker, requestId, eventJson, options?.clientContext);
+  }
+
+  /** Stop taking traffic; resolves when in-flight and queued invocations are done and the workers stopped. */
+  drain(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    this.state = 'draining';
+    const done = new Promise<void>((resolve) => (this.drainedResolve = resolve));
+    this.checkDrained();
+    return done;
+  }
+
+  async close(): Promise<void> {
+    this.state = 'closed';
+    const error = { errorType: 'Runtime.ExitError', errorMessage: 'Function version was removed' };
+    for (const w of this.waiters.splice(0)) w.reject(error);
+    const all = [...this.workers];
+    this.workers.clear();
+    this.idle.length = 0;
+    await Promise.all(all.map((w) => w.stop()));
+    this.drainedResolve?.();
+  }
+
+  /** Stops workers idle longer than `keepWarmMs` (keeping `provisionedConcurrency`), and tops up provisioned ones. */
+  reap(now: number, keepWarmMs: number): void {
+    if (this.state !== 'active') return;
+    while (this.idle.length > 0 && this.workers.size > this.provisioned && now - this.idle[0].idleSince >= keepWarmMs) {
+      const w = this.idle.shift()!;
+      this.workers.delete(w);
+      void w.stop();
+    }
+    while (this.workers.size + this.starting < this.provisioned) this.launchWorker();
+  }
+
+  private async run(worker: WorkerProcess, requestId: string, eventJson: string, clientContext?: string): Promise<InvocationResult> {
+    const spec = this.spec;
+    const tail = new LogTail();
+    const emit = this.ctx.hasLogListeners() ? this.ctx.emit : null;
+    const log = (message: string, raw: boolean): void => {
+      const ts = Date.now();
+      tail.push(raw ? message : `${new Date(ts).toISOString()}\t${requestId}\t${message}`);
+      emit?.({ timestamp: ts, function: spec.name, version: spec.version, requestId, message });
+    };
+    log(startLine(requestId, spec.version), true);
+    worker.lineSink = (_stream, line) => log(line, false);
+    const started = performance.now();
+    const outcome = await worker.invoke(requestId, eventJson, Date.now() + spec.timeoutMs, spec.timeoutMs, clientContext);
+    const durationMs = performance.now() - started;
+    worker.lineSink = this.lineSinkOutsideInvocations;
+    const initDurationMs = worker.fresh ? worker.initDurationMs : undefined;
+    worker.fresh = false;
+
+    let payload: unknown;
+    let functionError: InvocationResult['functionError'];
+    let maxMemoryUsedMB = 0;
+    let status: 'timeout' | 'error' | undefined;
+    switch (outcome.kind) {
+      case 'ok':
+        payload = outcome.payload;
+        maxMemoryUsedMB = outcome.maxMemoryUsedMB;
+        break;
+      case 'error':
+        payload = outcome.error;
+        functionError = 'Unhandled';
+        maxMemoryUsedMB = outcome.maxMemoryUsedMB;
+        break;
+      case 'timeout':
+        log(timeoutMessage(spec.timeoutMs), false);
+        payload = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(spec.timeoutMs)}` };
+        functionError = 'TimedOut';
+        maxMemoryUsedMB = worker.lastMaxMemoryMB;
+        status = 'timeout';
+        break;
+      case 'exit':
+        payload = exitError(requestId, outcome);
+        functionError = 'Unhandled';
+        maxMemoryUsedMB = outcome.oom ? spec.memorySize : worker.lastMaxMemoryMB;
+        status = 'error';
+        break;
+    }
+    worker.lastMaxMemoryMB = maxMemoryUsedMB;
+    const billedDurationMs = billedDuration(durationMs);
+    log(endLine(requestId), true);
+    log(
+      reportLine({ requestId, durationMs, billedDurationMs, memorySize: spec.memorySize, maxMemoryUsedMB, initDurationMs, status }),
+      true,
+    );
+
+    this.busyCount--;
+    if (outcome.kind === 'ok' || (outcome.kind === 'error' && !outcome.fatal)) {
+      this.release(worker);
+    } else {
+      worker.kill();
+      this.removeWorker(worker);
+    }
+    this.checkDrained();
+    return { requestId, payload, functionError, durationMs, billedDurationMs, maxMemoryUsedMB, initDurationMs, logTail: tail.text() };
+  }
+
+  private readonly lineSinkOutsideInvocations = (_stream: 'stdout' | 'stderr', line: string): void => {
+    if (this.ctx.hasLogListeners()) {
+      this.ctx.emit({ timestamp: Date.now(), function: this.spec.name, version: this.spec.version, message: line });
+    }
+  };
+
+  private failure(requestId: string, error: WireError): InvocationResult {
+    const spec = this.spec;
+    const message = `${new Date().toISOString()}\t${requestId}\t${JSON.stringify(error)}`;
+    const emit = this.ctx.hasLogListeners() ? this.ctx.emit : null;
+    emit?.({ timestamp: Date.now(), function: spec.name, version: spec.version, requestId, message: JSON.stringify(error) });
+    return {
+      requestId,
+      payload: error,
+      functionError: 'Unhandled',
+      durationMs: 0,
+      billedDurationMs: 0,
+      maxMemoryUsedMB: 0,
+      logTail: message.slice(-TAIL_BYTES),
+    };
+  }
+
+  private waitForWorker(): Promise<WorkerProcess> {
+    if (this.state === 'closed') {
+      return Promise.reject({ errorType: 'Runtime.ExitError', errorMessage: 'Function version was removed' });
+    }
+    return new Promise<WorkerProcess>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.scaleOut();
+    });
+  }
+
+  private scaleOut(): void {
+    while (this.starting < this.waiters.length && this.workers.size + this.starting < this.max) this.launchWorker();
+  }
+
+  private launchWorker(): void {
+    this.starting++;
+    this.spawnWorker().then(
+      (worker) => {
+        this.starting--;
+        if (this.state === 'closed') {
+          void worker.stop();
+          return;
+        }
+        this.addIdle(worker);
+        this.checkDrained();
+      },
+      (error: WireError) => {
+        this.starting--;
+        if (this.workers.size === 0 && this.starting === 0) {
+          for (const w of this.waiters.splice(0)) w.reject(error);
+        }
+        this.checkDrained();
+      },
+    );
+  }
+
+  /** A generic worker bound to this version (environment, directory, handler loaded). */
+  private async spawnWorker(): Promise<WorkerProcess> {
+    const t0 = performance.now();
+    const worker = this.ctx.generic.take(this.kind, this.spec.memorySize);
+    const stream = logStreamName(this.spec.version, worker.id);
+    worker.lineSink = this.lineSinkOutsideInvocations;
+    try {
+      await worker.load({
+        codeDir: this.spec.codeDir,
+        handler: this.spec.handler,
+        env: { ...this.env, AWS_LAMBDA_LOG_STREAM_NAME: stream },
+        functionName: this.spec.name,
+        functionVersion: this.spec.version,
+        memorySize: this.spec.memorySize,
+        region: this.env.AWS_REGION,
+        logGroupName: this.env.AWS_LAMBDA_LOG_GROUP_NAME,
+        logStreamName: stream,
+      });
+    } catch (err) {
+      worker.kill();
+      throw err;
+    }
+    worker.initDurationMs = performance.now() - t0;
+    worker.onExit = (w) => {
+      this.removeWorker(w);
+      if (this.state === 'active') this.scaleOut();
+      this.checkDrained();
+    };
+    if (!worker.isAlive) throw { errorType: 'Runtime.ExitError', errorMessage: 'Worker exited during init' };
+    this.workers.add(worker);
+    return worker;
+  }
+
+  private addIdle(worker: WorkerProcess): void {
+    this.workers.add(worker);
+    this.release(worker);
+  }
+
+  private release(worker: WorkerProcess): void {
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.busyCount++;
+      waiter.resolve(worker);
+      return;
+    }
+    worker.idleSince = Date.now();
+    this.idle.push(worker);
+  }
+
+  private removeWorker(worker: WorkerProcess): void {
+    this.workers.delete(worker);
+    const i = this.idle.indexOf(worker);
+    if (i >= 0) this.idle.splice(i, 1);
+    // Queued invocations need a worker: replace the lost one (also while draining).
+    if (this.state !== 'closed' && this.waiters.length > 0) this.scaleOut();
+  }
+
+  private checkDrained(): void {
+    if (this.state !== 'draining') return;
+    if (this.busyCount > 0 || this.waiters.length > 0 || this.starting > 0) return;
+    void this.close();
+  }
+}
+
+function exitError(requestId: string, outcome: Extract<WorkerOutcome, { kind: 'exit' }>): WireError {
+  return {
+    errorType: outcome.oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
+    errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${describeExit(outcome.code, outcome.signal)}`,
+  };
+}
+
+/** The last 4 KB of an invocation's log, for `X-Amz-Log-Type: Tail`. */
+class LogTail {
+  private lines: string[] = [];
+  private size = 0;
+
+  push(line: string): void {
+    const l = line.length > TAIL_BYTES ? line.slice(-TAIL_BYTES) : line;
+    this.lines.push(l);
+    this.size += l.length + 1;
+    while (this.size - (this.lines[0].length + 1) >= TAIL_BYTES) this.size -= this.lines.shift()!.length + 1;
+  }
+
+  text(): string {
+    const s = this.lines.join('\n') + '\n';
+    const buf = Buffer.from(s, 'utf8');
+    return buf.length <= TAIL_BYTES ? s : buf.subarray(buf.length - TAIL_BYTES).toString('utf8');
+  }
+}
