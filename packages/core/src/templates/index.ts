@@ -1,0 +1,2 @@
+export * from './discover-templates.js';
+export * from './create-service.js';
