@@ -1,0 +1,163 @@
+import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { packagingError } from './errors.js';
+
+/** A file that may go into an artifact. */
+export interface FileEntry {
+  /** Path inside the zip, `/`-separated. */
+  readonly zipPath: string;
+  /** Absolute real path to read (symlinks already resolved and checked). */
+  readonly absPath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly executable: boolean;
+  /** Selected unless a pattern says otherwise (false: only a positive pattern adds it). */
+  readonly initial: boolean;
+}
+
+export interface WalkOptions {
+  /** Directory to walk (real path). */
+  readonly root: string;
+  /** Prefix prepended to every zip path (`node_modules/x/`), or ''. */
+  readonly zipPrefix: string;
+  /** Skip a directory: `rel` is relative to root, `/`-separated. */
+  readonly skipDir: (rel: string, name: string) => boolean;
+  /** May a symlink whose target is `real` be followed? */
+  readonly allowTarget: (real: string) => boolean;
+  /** Called for a symlink that is not followed. */
+  readonly onRejectedLink: (rel: string, target: string) => void;
+  readonly initial: boolean;
+}
+
+export function isInside(parent: string, child: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}
+
+export function toPosix(p: string): string {
+  return path.sep === '/' ? p : p.split(path.sep).join('/');
+}
+
+/**
+ * Lists files under `options.root` with their stats. Symlinks are followed only when
+ * `allowTarget` accepts their real target; directories reached twice through links are
+ * walked once per logical path but never in a cycle.
+ */
+export async function walkFiles(options: WalkOptions): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  const push = (rel: string, abs: string, stat: Stats): void => {
+    out.push({
+      zipPath: options.zipPrefix + rel,
+      absPath: abs,
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+      executable: (stat.mode & 0o100) !== 0,
+      initial: options.initial,
+    });
+  };
+
+  const visitDir = async (dirAbs: string, rel: string, ancestors: ReadonlySet<string>): Promise<void> => {
+    let dirents: Dirent[];
+    try {
+      dirents = await fsp.readdir(dirAbs, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await Promise.all(
+      dirents.map(async (dirent) => {
+        const childRel = rel ? `${rel}/${dirent.name}` : dirent.name;
+        const childAbs = path.join(dirAbs, dirent.name);
+        if (dirent.isDirectory()) {
+          if (options.skipDir(childRel, dirent.name)) return;
+          await visitDir(childAbs, childRel, new Set([...ancestors, childAbs]));
+          return;
+        }
+        if (dirent.isFile()) {
+          push(childRel, childAbs, await fsp.stat(childAbs));
+          return;
+        }
+        if (!dirent.isSymbolicLink()) return;
+        let real: string;
+        let stat: Stats;
+        try {
+          real = await fsp.realpath(childAbs);
+          stat = await fsp.stat(real);
+        } catch {
+          options.onRejectedLink(childRel, '(broken link)');
+          return;
+        }
+        if (!options.allowTarget(real)) {
+          options.onRejectedLink(childRel, real);
+          return;
+        }
+        if (stat.isFile()) {
+          push(childRel, real, stat);
+        } else if (stat.isDirectory()) {
+          if (options.skipDir(childRel, dirent.name) || ancestors.has(real)) return;
+          await visitDir(real, childRel, new Set([...ancestors, real]));
+        }
+      }),
+    );
+  };
+
+  await visitDir(options.root, '', new Set([options.root]));
+  return out;
+}
+
+/** v3's defaults, plus skyrun's own cache directory. */
+export const DEFAULT_EXCLUDES: readonly string[] = [
+  '.git/**',
+  '.gitignore',
+  '.DS_Store',
+  '**/.DS_Store',
+  'npm-debug.log*',
+  'yarn-*.log',
+  'pnpm-debug.log*',
+  '*.log',
+  '.serverless/**',
+  '.serverless_plugins/**',
+  '.skyrun-cache/**',
+];
+
+/** Rejects patterns that would reach outside the service directory. */
+export function checkPatterns(patterns: readonly string[], where: string): void {
+  for (const raw of patterns) {
+    const pattern = raw.startsWith('!') ? raw.slice(1) : raw;
+    const normalised = pattern.replace(/\\/g, '/');
+    if (
+      normalised.startsWith('/') ||
+      /^[A-Za-z]:/.test(normalised) ||
+      normalised === '..' ||
+      normalised.startsWith('../') ||
+      normalised.includes('/../') ||
+      normalised.endsWith('/..')
+    ) {
+      throw packagingError({
+        code: 'PACKAGE_PATTERN_OUTSIDE_SERVICE',
+        message: `The pattern "${raw}" in ${where} points outside the service directory.`,
+        hint: 'Package patterns are relative to the service directory and cannot use ".." or absolute paths. Move the files into the service, or bundle shared code with build.esbuild.',
+      });
+    }
+  }
+}
+
+/**
+ * v3 semantics: every pattern, in order, sets the state of the files it matches
+ * (`!pattern` deselects, `pattern` selects). Files start in their `initial` state.
+ */
+export function applyPatterns(entries: readonly FileEntry[], patterns: readonly string[]): FileEntry[] {
+  const compiled = patterns.map((raw) => {
+    const negated = raw.startsWith('!');
+    const glob = (negated ? raw.slice(1) : raw).replace(/\\/g, '/').replace(/^\.\//, '');
+    return { negated, match: picomatch(glob, { dot: true }) };
+  });
+  return entries.filter((entry) => {
+    let state = entry.initial;
+    for (const { negated, match } of compiled) {
+      if (state === !negated) continue;
+      if (match(entry.zipPath)) state = !negated;
+    }
+    return state;
+  });
+}

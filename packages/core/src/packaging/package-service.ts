@@ -1,0 +1,569 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Artifact } from '../provider/contract.js';
+import type { FunctionSpec, Service } from '../service/model.js';
+import { bundleFunctions, bundleSettings, checkCopiedHandlers, type BundledFunction, type BundleRequest } from './bundle.js';
+import { packagingError } from './errors.js';
+import { applyPatterns, checkPatterns, DEFAULT_EXCLUDES, isInside, toPosix, walkFiles, type FileEntry } from './files.js';
+import {
+  findNodeHandlerFile,
+  findPythonHandlerFile,
+  missingExportError,
+  parseHandler,
+  pythonDefines,
+  runtimeFamily,
+  TYPESCRIPT_EXTENSIONS,
+  type RuntimeFamily,
+} from './handlers.js';
+import { readPackageManifest, writePackageManifest } from './manifest.js';
+import { clearPackageJsonCache, collectDependencies, isAllowedDependencyPath, rootDependencyNames, type DependencyRoot } from './node-deps.js';
+import { findRequirements, installRequirements, pipArgs, skipPipDir, skipPipFile, type Requirements } from './python.js';
+import type { ManifestArtifact, ManifestFunction, PackageManifest, PackageOptions, PackageResult, PackageSummaryRow } from './types.js';
+import { countZipEntries, hashFile, writeZip, type ZipInput } from './zip.js';
+
+const SKYRUN_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** Bumped when the artifact layout changes, so old caches are not reused. */
+const LAYOUT_VERSION = 1;
+const ZLIB_LEVEL = 9;
+const CACHE_INDEX = 'inputs.json';
+
+interface FunctionPlan {
+  readonly fn: FunctionSpec;
+  readonly family: RuntimeFamily;
+  readonly mode: 'bundle' | 'copy';
+  /** Absolute handler source (node, python). */
+  readonly entry?: string;
+  readonly exportName?: string;
+}
+
+interface PlannedArtifact {
+  readonly file: string;
+  readonly functions: readonly FunctionSpec[];
+  readonly individually: boolean;
+  readonly prebuilt?: string;
+}
+
+interface BuildState {
+  readonly planned: PlannedArtifact;
+  readonly plans: readonly FunctionPlan[];
+  readonly patterns: readonly string[];
+  readonly selected: readonly FileEntry[];
+  readonly requirements?: Requirements;
+  readonly wrapperFiles: readonly ZipInput[];
+  readonly settingsKey: string;
+}
+
+function byName<T>(key: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
+async function statKey(file: string): Promise<string> {
+  try {
+    const stat = await fsp.stat(file);
+    return `${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Runs `tasks` with at most `limit` in flight, preserving result order. */
+async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Plans, builds (or reuses) and records every artifact of `service`. */
+export async function packageService(options: PackageOptions): Promise<PackageResult> {
+  const { service, progress } = options;
+  const env = options.env ?? process.env;
+  const serviceDir = await fsp.realpath(path.resolve(service.serviceDir));
+  const outDir = path.resolve(options.outDir ?? path.join(serviceDir, '.serverless'));
+  await fsp.mkdir(outDir, { recursive: true });
+  const realOutDir = await fsp.realpath(outDir);
+  const cacheDir = path.join(realOutDir, '.skyrun-cache');
+  clearPackageJsonCache();
+
+  const warned = new Set<string>();
+  const warn = (message: string): void => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    progress.warn(message);
+  };
+
+  const previous = options.force ? undefined : await readPackageManifest(realOutDir);
+  const cacheIndex = options.force ? {} : await readCacheIndex(cacheDir);
+  const bundle = bundleSettings(service.build.esbuild);
+
+  checkPatterns(service.package.patterns, 'package.patterns');
+  const functions = Object.values(service.functions).sort(byName((fn) => fn.key));
+  for (const fn of functions) checkPatterns(fn.package.patterns, `functions.${fn.key}.package.patterns`);
+
+  const planned = planArtifacts(service, functions, warn);
+
+  const built = planned.filter((a) => !a.prebuilt);
+  const plans = new Map<string, FunctionPlan>();
+  for (const artifact of built) {
+    for (const fn of artifact.functions) plans.set(fn.key, await planFunction(service, serviceDir, fn));
+  }
+
+  const outRel = isInside(serviceDir, realOutDir) ? toPosix(path.relative(serviceDir, realOutDir)) : undefined;
+  const excludes = [
+    ...DEFAULT_EXCLUDES,
+    toPosix(path.relative(serviceDir, service.configFile)),
+    ...(service.useDotenv ? ['.env*'] : []),
+    ...(outRel ? [`${outRel}/**`] : []),
+  ].map((p) => `!${p}`);
+
+  let sourceFiles: Promise<FileEntry[]> | undefined;
+  const source = (): Promise<FileEntry[]> =>
+    (sourceFiles ??= walkFiles({
+      root: serviceDir,
+      zipPrefix: '',
+      initial: true,
+      skipDir: (rel, name) => name === 'node_modules' || rel === '.git' || rel === outRel,
+      allowTarget: (real) => isInside(serviceDir, real) && !isInside(realOutDir, real),
+      onRejectedLink: (rel, target) => warn(`Skipped the symlink ${rel}: it points outside the service directory (${target}).`),
+    }));
+  let dependencyFiles: Promise<FileEntry[]> | undefined;
+  const dependencies = (): Promise<FileEntry[]> =>
+    (dependencyFiles ??= collectServiceDependencies(service, serviceDir, source, warn));
+
+  const pipArguments = pipArgs(service.custom, env);
+  const wrappers = options.wrappers ?? [];
+
+  const states: BuildState[] = [];
+  for (const artifact of built) {
+    const artifactPlans = artifact.functions.map((fn) => plans.get(fn.key)!);
+    const userPatterns = [
+      ...service.package.patterns,
+      ...(artifact.individually ? artifact.functions.flatMap((fn) => fn.package.patterns) : []),
+    ];
+    const patterns = [...excludes, ...userPatterns];
+    const hasCopy = artifactPlans.some((p) => p.mode === 'copy');
+    const hasPositive = userPatterns.some((p) => !p.startsWith('!'));
+    const candidates: FileEntry[] = [];
+    if (hasCopy || hasPositive) {
+      const files = await source();
+      candidates.push(...(hasCopy ? files : files.map((f) => ({ ...f, initial: false }))));
+    }
+    if (artifactPlans.some((p) => p.mode === 'copy' && p.family === 'node')) candidates.push(...(await dependencies()));
+    const selected = applyPatterns(candidates, patterns).sort(byName((f) => f.zipPath));
+    if (hasCopy && selected.length === 0) {
+      throw packagingError({
+        code: 'PACKAGE_EMPTY',
+        message: `No file of the service matches the package patterns for ${artifact.file}: ${userPatterns.length > 0 ? userPatterns.join(', ') : '(none)'}.`,
+        hint: 'Check package.patterns (and functions.<name>.package.patterns): patterns apply in order and "!" excludes. Default excludes: .git, .serverless, the service file, logs.',
+      });
+    }
+    const selectedNames = new Set(selected.map((f) => f.zipPath));
+    for (const plan of artifactPlans) {
+      if (plan.mode !== 'copy' || !plan.entry) continue;
+      const rel = toPosix(path.relative(serviceDir, plan.entry));
+      if (!selectedNames.has(rel)) {
+        throw packagingError({
+          code: 'PACKAGE_HANDLER_EXCLUDED',
+          message: `The handler file ${rel} of function "${plan.fn.key}" is excluded by the package patterns: ${userPatterns.join(', ') || '(defaults)'}.`,
+          hint: `Add "${rel}" to package.patterns, or remove the pattern that excludes it.`,
+        });
+      }
+    }
+    const requirements = artifactPlans.some((p) => p.family === 'python')
+      ? await findRequirements(serviceDir, artifactPlans.find((p) => p.family === 'python')!.fn.runtime, pipArguments)
+      : undefined;
+    const wrapperFiles: ZipInput[] = [];
+    for (const fn of artifact.functions) {
+      for (const wrapper of wrappers) {
+        for (const extra of await wrapper.files(fn, service)) {
+          wrapperFiles.push({
+            name: extra.path.replace(/^\.?\//, ''),
+            executable: extra.executable === true,
+            data: typeof extra.content === 'string' ? Buffer.from(extra.content) : extra.content,
+          });
+        }
+      }
+    }
+    const settingsKey = JSON.stringify({
+      skyrun: SKYRUN_VERSION,
+      layout: LAYOUT_VERSION,
+      level: ZLIB_LEVEL,
+      file: artifact.file,
+      patterns,
+      esbuild: artifactPlans.some((p) => p.mode === 'bundle') ? (service.build.esbuild ?? null) : null,
+      functions: artifactPlans.map((p) => [p.fn.key, p.fn.handler, p.fn.runtime, p.mode]),
+      wrappers: wrappers.map((w) => w.id),
+      requirements: requirements?.key ?? null,
+    });
+    states.push({ planned: artifact, plans: artifactPlans, patterns, selected, requirements, wrapperFiles, settingsKey });
+  }
+
+  const inputHash = async (state: BuildState, recordedInputs: readonly string[]): Promise<string> => {
+    const hash = createHash('sha256').update(state.settingsKey);
+    for (const file of state.selected) hash.update(`\n${file.zipPath}\0${file.size}\0${file.mtimeMs}\0${file.executable ? 1 : 0}`);
+    for (const file of state.wrapperFiles) hash.update(`\nw:${file.name}\0${createHash('sha256').update(file.data ?? '').digest('hex')}`);
+    if (recordedInputs.length > 0) {
+      const dirs = [...new Set(recordedInputs.map((f) => path.dirname(f)))].sort();
+      const keys = await Promise.all([...recordedInputs, ...dirs].map(statKey));
+      [...recordedInputs, ...dirs].forEach((file, i) => hash.update(`\ni:${file}\0${keys[i]}`));
+    }
+    return hash.digest('hex');
+  };
+
+  const previousByPath = new Map((previous?.artifacts ?? []).map((a) => [a.path, a]));
+  const results = new Map<string, { record: ManifestArtifact; cached: boolean; inputs?: string[] }>();
+  const toBuild: BuildState[] = [];
+  for (const state of states) {
+    const rel = state.planned.file;
+    const hasBundle = state.plans.some((p) => p.mode === 'bundle');
+    const recorded = hasBundle ? (cacheIndex[state.planned.file] ?? []) : [];
+    const hash = hasBundle && recorded.length === 0 ? undefined : await inputHash(state, recorded);
+    const old = previousByPath.get(rel);
+    if (hash && old && old.inputHash === hash && (await statKey(path.join(realOutDir, rel))).startsWith(`${old.size}:`)) {
+      results.set(state.planned.file, {
+        record: { ...old, functions: state.planned.functions.map((fn) => fn.key) },
+        cached: true,
+        inputs: recorded.length > 0 ? [...recorded] : undefined,
+      });
+      progress.debug(`Reused ${state.planned.file} (inputs unchanged)`);
+    } else {
+      toBuild.push(state);
+    }
+  }
+
+  const bundled = new Map<string, BundledFunction>();
+  const bundleRequests: BundleRequest[] = [];
+  const copyChecks: BundleRequest[] = [];
+  for (const state of toBuild) {
+    for (const plan of state.plans) {
+      if (!plan.entry || !plan.exportName || plan.family !== 'node') continue;
+      const request = { fnKey: plan.fn.key, handler: plan.fn.handler!, runtime: plan.fn.runtime, entry: plan.entry, exportName: plan.exportName };
+      const list = plan.mode === 'bundle' ? bundleRequests : copyChecks;
+      if (!list.some((r) => r.fnKey === request.fnKey)) list.push(request);
+    }
+    for (const plan of state.plans) {
+      if (plan.family !== 'python' || !plan.entry || !plan.exportName) continue;
+      if (!pythonDefines(await fsp.readFile(plan.entry, 'utf8'), plan.exportName)) {
+        throw missingExportError(plan.fn.key, plan.fn.handler!, toPosix(path.relative(serviceDir, plan.entry)), plan.exportName, []);
+      }
+    }
+  }
+  if (bundleRequests.length > 0) {
+    const step = progress.step(`Bundling ${bundleRequests.length} function${bundleRequests.length === 1 ? '' : 's'} with esbuild`);
+    try {
+      for (const [key, value] of await bundleFunctions(serviceDir, bundleRequests, bundle)) bundled.set(key, value);
+      step.done();
+    } catch (error) {
+      step.fail();
+      throw error;
+    }
+  }
+  await checkCopiedHandlers(serviceDir, copyChecks, (message) => progress.debug(message));
+
+  const pipDirs = new Map<string, Promise<FileEntry[]>>();
+  const pipFiles = (requirements: Requirements): Promise<FileEntry[]> => {
+    let files = pipDirs.get(requirements.key);
+    if (!files) {
+      files = (async () => {
+        const step = progress.step('Installing Python requirements with pip');
+        try {
+          const dir = await installRequirements(requirements, cacheDir, pipArguments, env);
+          const entries = await walkFiles({
+            root: dir,
+            zipPrefix: '',
+            initial: true,
+            skipDir: skipPipDir,
+            allowTarget: (real) => isInside(dir, real),
+            onRejectedLink: (rel) => warn(`Skipped the symlink ${rel} installed by pip.`),
+          });
+          step.done();
+          return entries.filter((e) => !skipPipFile(e.zipPath));
+        } catch (error) {
+          step.fail();
+          throw error;
+        }
+      })();
+      pipDirs.set(requirements.key, files);
+    }
+    return files;
+  };
+
+  await pool(toBuild, 2, async (state) => {
+    const step = progress.step(`Packaging ${state.planned.file}`);
+    try {
+      const inputs = new Map<string, ZipInput>();
+      const add = (input: ZipInput): void => {
+        inputs.set(input.name, input);
+      };
+      for (const file of state.selected) add({ name: file.zipPath, file: file.absPath, executable: file.executable });
+      const recordedInputs: string[] = [];
+      const externalRoots: DependencyRoot[] = [];
+      for (const plan of state.plans) {
+        const output = bundled.get(plan.fn.key);
+        if (plan.mode !== 'bundle' || !output) continue;
+        for (const file of output.files) add({ name: file.name, data: file.data, executable: false });
+        recordedInputs.push(...output.inputs);
+        for (const external of output.externals) {
+          externalRoots.push({ dir: external.importer, location: '', names: [external.name] });
+        }
+      }
+      if (externalRoots.length > 0) {
+        const packages = await collectDependencies({ serviceDir, roots: externalRoots, warn });
+        const files = (
+          await Promise.all(
+            packages.map((pkg) =>
+              walkFiles({
+                root: pkg.realDir,
+                zipPrefix: `${pkg.location}/`,
+                initial: true,
+                skipDir: (_rel, name) => name === 'node_modules',
+                allowTarget: (real) => isAllowedDependencyPath(serviceDir, real),
+                onRejectedLink: (rel, target) => warn(`Skipped the symlink ${pkg.location}/${rel}: it points outside the package (${target}).`),
+              }),
+            ),
+          )
+        ).flat();
+        for (const file of applyPatterns(files, state.patterns)) {
+          add({ name: file.zipPath, file: file.absPath, executable: file.executable });
+          recordedInputs.push(file.absPath);
+        }
+      }
+      if (state.requirements) {
+        for (const file of await pipFiles(state.requirements)) add({ name: file.zipPath, file: file.absPath, executable: file.executable });
+      }
+      for (const file of state.wrapperFiles) add(file);
+      const target = path.join(realOutDir, state.planned.file);
+      const { size, sha256 } = await writeZip(target, [...inputs.values()], ZLIB_LEVEL);
+      const uniqueInputs = [...new Set(recordedInputs)].sort();
+      const record: ManifestArtifact = {
+        path: state.planned.file,
+        functions: state.planned.functions.map((fn) => fn.key),
+        size,
+        sha256,
+        files: inputs.size,
+        mode: state.plans.every((p) => p.mode === 'bundle') ? 'bundle' : 'copy',
+        inputHash: await inputHash(state, uniqueInputs),
+      };
+      results.set(state.planned.file, { record, cached: false, inputs: uniqueInputs.length > 0 ? uniqueInputs : undefined });
+      step.done(`${inputs.size} files, ${formatSize(size)}`);
+    } catch (error) {
+      step.fail();
+      throw error;
+    }
+  });
+
+  for (const artifact of planned) {
+    if (!artifact.prebuilt) continue;
+    const { size, sha256 } = await hashFile(artifact.prebuilt);
+    results.set(artifact.file, {
+      record: {
+        path: toPosix(path.relative(realOutDir, artifact.prebuilt)),
+        functions: artifact.functions.map((fn) => fn.key),
+        size,
+        sha256,
+        files: (await countZipEntries(artifact.prebuilt)) ?? 0,
+        mode: 'prebuilt',
+        inputHash: sha256,
+      },
+      cached: false,
+    });
+  }
+
+  const records = planned.map((a) => results.get(a.file)!);
+  const manifestFunctions: Record<string, ManifestFunction> = {};
+  for (const artifact of planned) {
+    const record = results.get(artifact.file)!.record;
+    for (const fn of artifact.functions) {
+      const wrapped = wrappers.find((w) => w.handler)?.handler?.(fn, service);
+      manifestFunctions[fn.key] = { artifact: record.path, handler: wrapped ?? fn.handler, runtime: fn.runtime };
+    }
+  }
+  const manifest: PackageManifest = {
+    version: 1,
+    service: service.name,
+    stage: service.stage,
+    provider: service.provider.name,
+    createdAt: new Date().toISOString(),
+    artifacts: records.map((r) => r.record),
+    functions: manifestFunctions,
+    model: service,
+  };
+  const manifestPath = await writePackageManifest(realOutDir, manifest);
+  await writeCacheIndex(
+    cacheDir,
+    Object.fromEntries(planned.flatMap((a) => {
+      const inputs = results.get(a.file)?.inputs;
+      return inputs ? [[a.file, inputs]] : [];
+    })),
+  );
+  const current = new Set(manifest.artifacts.map((a) => a.path));
+  for (const old of previous?.artifacts ?? []) {
+    const abs = path.resolve(realOutDir, old.path);
+    if (old.mode !== 'prebuilt' && !current.has(old.path) && isInside(realOutDir, abs)) await fsp.rm(abs, { force: true });
+  }
+
+  const artifacts: Artifact[] = manifest.artifacts.map((record) => ({
+    path: path.resolve(realOutDir, record.path),
+    functions: record.functions,
+    size: record.size,
+    sha256: record.sha256,
+    files: record.files,
+    mode: record.mode,
+  }));
+  const summary: PackageSummaryRow[] = records.map(({ record, cached }) => ({
+    artifact: record.path,
+    functions: record.functions,
+    size: record.size,
+    files: record.files,
+    mode: record.mode,
+    cached,
+  }));
+  return { manifest, artifacts, summary, manifestPath };
+}
+
+function planArtifacts(service: Service, functions: readonly FunctionSpec[], warn: (message: string) => void): PlannedArtifact[] {
+  const planned: PlannedArtifact[] = [];
+  const shared: FunctionSpec[] = [];
+  const resolveArtifact = (where: string, artifact: string): string => {
+    if (/^(s3|https?):\/\//.test(artifact)) {
+      throw packagingError({
+        code: 'PACKAGE_ARTIFACT_REMOTE',
+        message: `${where} is a remote location (${artifact}); skyrun packages local zips only.`,
+        hint: 'Download the zip into the service directory and point package.artifact at it.',
+      });
+    }
+    const abs = path.resolve(service.serviceDir, artifact);
+    try {
+      if (readFileSync(abs).length === 0) throw new Error('empty file');
+    } catch (error) {
+      throw packagingError({
+        code: 'PACKAGE_ARTIFACT_NOT_FOUND',
+        message: `Cannot read the package artifact "${artifact}" given in ${where}.`,
+        hint: 'package.artifact is a prebuilt zip, relative to the service directory.',
+        cause: error,
+      });
+    }
+    return abs;
+  };
+  let warnedPatterns = false;
+  for (const fn of functions) {
+    if (fn.package.artifact) {
+      const abs = resolveArtifact(`functions.${fn.key}.package.artifact`, fn.package.artifact);
+      const existing = planned.find((a) => a.prebuilt === abs);
+      if (existing) (existing.functions as FunctionSpec[]).push(fn);
+      else planned.push({ file: `prebuilt:${fn.key}`, functions: [fn], individually: true, prebuilt: abs });
+      continue;
+    }
+    if (!fn.handler) continue;
+    if (service.package.individually || fn.package.individually) {
+      planned.push({ file: `${fn.key}.zip`, functions: [fn], individually: true });
+      continue;
+    }
+    if (fn.package.patterns.length > 0 && !warnedPatterns) {
+      warnedPatterns = true;
+      warn(`Function-level package.patterns apply only with package.individually: true; the service patterns are used for "${fn.key}".`);
+    }
+    shared.push(fn);
+  }
+  if (shared.length > 0) {
+    if (service.package.artifact) {
+      planned.push({ file: 'prebuilt:service', functions: shared, individually: false, prebuilt: resolveArtifact('package.artifact', service.package.artifact) });
+    } else {
+      planned.push({ file: `${service.name}.zip`, functions: shared, individually: false });
+    }
+  }
+  return planned;
+}
+
+async function planFunction(service: Service, serviceDir: string, fn: FunctionSpec): Promise<FunctionPlan> {
+  const family = runtimeFamily(fn.runtime);
+  if (family === 'other' || !fn.handler) return { fn, family, mode: 'copy' };
+  const ref = parseHandler(fn.key, fn.handler);
+  if (family === 'python') {
+    return { fn, family, mode: 'copy', entry: await findPythonHandlerFile(serviceDir, fn.key, fn.handler, ref), exportName: ref.exportName };
+  }
+  const entry = await findNodeHandlerFile(serviceDir, fn.key, fn.handler, ref);
+  const setting = service.build.esbuild;
+  const bundle = setting === undefined ? TYPESCRIPT_EXTENSIONS.has(path.extname(entry)) : setting !== false;
+  return { fn, family, mode: bundle ? 'bundle' : 'copy', entry, exportName: ref.exportName };
+}
+
+/**
+ * Production dependency files of the service: the closure of every package.json outside
+ * node_modules (devDependencies too when excludeDevDependencies is false). A service with
+ * node_modules but no package.json ships its node_modules as it is (v3 behaviour).
+ */
+async function collectServiceDependencies(
+  service: Service,
+  serviceDir: string,
+  source: () => Promise<FileEntry[]>,
+  warn: (message: string) => void,
+): Promise<FileEntry[]> {
+  const files = await source();
+  const manifests = files.filter((f) => f.zipPath === 'package.json' || f.zipPath.endsWith('/package.json'));
+  const roots: DependencyRoot[] = [];
+  for (const file of manifests) {
+    const names = await rootDependencyNames(path.dirname(file.absPath), !service.package.excludeDevDependencies);
+    if (!names || names.names.length === 0) continue;
+    roots.push({ dir: path.dirname(file.absPath), location: path.posix.dirname(file.zipPath).replace(/^\.$/, ''), names: names.names, optional: names.optional });
+  }
+  if (manifests.length === 0) {
+    return walkFiles({
+      root: path.join(serviceDir, 'node_modules'),
+      zipPrefix: 'node_modules/',
+      initial: true,
+      skipDir: () => false,
+      allowTarget: (real) => isInside(serviceDir, real),
+      onRejectedLink: (rel, target) => warn(`Skipped the symlink node_modules/${rel}: it points outside the service directory (${target}).`),
+    });
+  }
+  const packages = await collectDependencies({ serviceDir, roots, warn });
+  const lists = await Promise.all(
+    packages.map((pkg) =>
+      walkFiles({
+        root: pkg.realDir,
+        zipPrefix: `${pkg.location}/`,
+        initial: true,
+        skipDir: (_rel, name) => name === 'node_modules',
+        allowTarget: (real) => isAllowedDependencyPath(serviceDir, real),
+        onRejectedLink: (rel, target) => warn(`Skipped the symlink ${pkg.location}/${rel}: it points outside the service directory (${target}).`),
+      }),
+    ),
+  );
+  return lists.flat();
+}
+
+async function readCacheIndex(cacheDir: string): Promise<Record<string, string[]>> {
+  try {
+    return JSON.parse(await fsp.readFile(path.join(cacheDir, CACHE_INDEX), 'utf8')) as Record<string, string[]>;
+  } catch {
+    return {};
+  }
+}
+
+async function writeCacheIndex(cacheDir: string, index: Record<string, string[]>): Promise<void> {
+  await fsp.mkdir(cacheDir, { recursive: true });
+  await fsp.writeFile(path.join(cacheDir, CACHE_INDEX), JSON.stringify(index));
+}
+
