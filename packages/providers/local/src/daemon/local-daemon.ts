@@ -265,7 +265,7 @@ export class LocalDaemon {
     const functions: Record<string, FunctionState> = request.mode === 'function' ? { ...(current?.functions ?? {}) } : {};
     for (const fp of diff.functions) {
       const spec = specs.find((s) => s.key === fp.desired.key);
-      functions[fp.desired.key] = this.#functionState(request, fp, spec ?? fp.previous!.spec, now);
+      functions[fp.desired.key] = this.#functionState(request, fp, spec ?? fp.previous!.spec, this.#p.scheduler.clock.now());
       this.#p.logs.setTarget(fp.desired.name, { service: request.service, stage: request.stage, key: fp.desired.key });
     }
     const next: ServiceState = {
