@@ -41,7 +41,7 @@ export class DependencyGraph {
       const node = queue[i];
       if (node === goal) {
         const chain = [node];
-        for (let at = node; at !== start; ) {
+        for (let at = node; at !== start;) {
           at = previous.get(at)!;
           chain.unshift(at);
         }

@@ -22,13 +22,16 @@ async function readIfExists(file: string): Promise<string | undefined> {
 
 /** `$NAME`, `${NAME}` and `${NAME:-default}` in a value, as dotenv-expand expands them; `\$` is a literal `$`. */
 function expand(value: string, lookup: (name: string) => string | undefined, seen: Set<string>): string {
-  return value.replace(/(\\)?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (match, escaped, braced, fallback, bare) => {
-    if (escaped) return match.slice(1);
-    const name = (braced ?? bare) as string;
-    if (seen.has(name)) return '';
-    const found = lookup(name);
-    return found !== undefined && found !== '' ? found : ((fallback as string | undefined) ?? '');
-  });
+  return value.replace(
+    /(\\)?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (match, escaped, braced, fallback, bare) => {
+      if (escaped) return match.slice(1);
+      const name = (braced ?? bare) as string;
+      if (seen.has(name)) return '';
+      const found = lookup(name);
+      return found !== undefined && found !== '' ? found : ((fallback as string | undefined) ?? '');
+    },
+  );
 }
 
 export interface DotenvResult {

@@ -52,8 +52,12 @@ describe('parseString', () => {
 
   it('reads param literals as numbers and booleans, other text as text', () => {
     expect(parseString('${strToBool(1)}')).toMatchObject({ parts: [{ sources: [{ params: [{ literal: 1 }] }] }] });
-    expect(parseString('${strToBool(true)}')).toMatchObject({ parts: [{ sources: [{ params: [{ literal: true }] }] }] });
-    expect(parseString('${file(./x.yml)}')).toMatchObject({ parts: [{ sources: [{ params: [{ literal: './x.yml' }] }] }] });
+    expect(parseString('${strToBool(true)}')).toMatchObject({
+      parts: [{ sources: [{ params: [{ literal: true }] }] }],
+    });
+    expect(parseString('${file(./x.yml)}')).toMatchObject({
+      parts: [{ sources: [{ params: [{ literal: './x.yml' }] }] }],
+    });
   });
 
   it.each([

@@ -163,7 +163,8 @@ class Parser {
         this.pos += 1;
         continue;
       }
-      if (char === undefined) this.fail(`Missing variable closing bracket for the variable at index ${start}`, 'UNTERMINATED_VARIABLE');
+      if (char === undefined)
+        this.fail(`Missing variable closing bracket for the variable at index ${start}`, 'UNTERMINATED_VARIABLE');
       this.fail(`Invalid variable source at index ${this.pos}`, 'INVALID_VARIABLE_SOURCE');
     }
   }
@@ -183,7 +184,8 @@ class Parser {
     this.skipSpaces();
     const next = input[this.pos];
     if (next === ':' || next === '(') {
-      if (!TYPE_NAME.test(token)) this.fail(`Invalid variable source "${token}" at index ${start}`, 'INVALID_VARIABLE_SOURCE');
+      if (!TYPE_NAME.test(token))
+        this.fail(`Invalid variable source "${token}" at index ${start}`, 'INVALID_VARIABLE_SOURCE');
       let params: Template[] | undefined;
       if (next === '(') {
         this.pos += 1;
@@ -198,7 +200,12 @@ class Parser {
       return { kind: 'source', type: token, params, address };
     }
     if (first) this.fail(`Invalid variable type at index ${start}`, 'INVALID_VARIABLE_TYPE');
-    return { kind: 'literal', value: parseLiteral(token, false, () => this.fail(`Invalid literal source "${token}" at index ${start}`, 'INVALID_VARIABLE_LITERAL_SOURCE')) };
+    return {
+      kind: 'literal',
+      value: parseLiteral(token, false, () =>
+        this.fail(`Invalid literal source "${token}" at index ${start}`, 'INVALID_VARIABLE_LITERAL_SOURCE'),
+      ),
+    };
   }
 
   private parseQuoted(): string {
@@ -217,7 +224,10 @@ class Parser {
     try {
       return JSON.parse(raw) as string;
     } catch (error) {
-      return this.fail(`Invalid string literal at index ${start}: ${(error as Error).message}`, 'INVALID_VARIABLE_STRING_LITERAL');
+      return this.fail(
+        `Invalid string literal at index ${start}: ${(error as Error).message}`,
+        'INVALID_VARIABLE_STRING_LITERAL',
+      );
     }
   }
 
@@ -274,14 +284,18 @@ class Parser {
       if (char === undefined) this.fail('Missing variable closing bracket', 'UNTERMINATED_VARIABLE');
       if (stops.includes(char)) break;
       if (char === '$' && input[this.pos + 1] === '{') {
-        if (!this.startsVariable(this.pos)) this.fail(`Invalid variable type at index ${this.pos + 2}`, 'INVALID_VARIABLE_TYPE');
+        if (!this.startsVariable(this.pos))
+          this.fail(`Invalid variable type at index ${this.pos + 2}`, 'INVALID_VARIABLE_TYPE');
         if (text) parts.push(text);
         text = '';
         parts.push(this.parseVariable(depth + 1));
         continue;
       }
       if (char === '}' || (char === ':' && code === 'INVALID_VARIABLE_ADDRESS')) {
-        this.fail(`Invalid variable ${code === 'INVALID_VARIABLE_PARAM' ? 'param' : 'address'} at index ${this.pos}`, code);
+        this.fail(
+          `Invalid variable ${code === 'INVALID_VARIABLE_PARAM' ? 'param' : 'address'} at index ${this.pos}`,
+          code,
+        );
       }
       text += char;
       this.pos += 1;

@@ -49,7 +49,9 @@ describe('core sources', () => {
   it('treats ${self:} (the whole configuration) inside the configuration as a cycle, as v3 does', async () => {
     const error = await failure(resolveYaml('service: s\ncustom:\n  all: ${self:}\n'));
     expect(error.code).toBe('CONFIG_VARIABLE_CYCLE');
-    expect(error.message).toMatch(/^Cannot resolve variable at "custom.all": Circular reference: "custom.all" → "\(the whole configuration\)"/);
+    expect(error.message).toMatch(
+      /^Cannot resolve variable at "custom.all": Circular reference: "custom.all" → "\(the whole configuration\)"/,
+    );
   });
 
   it('keeps sls:instanceId identical within a run', async () => {
@@ -150,7 +152,9 @@ describe('fallbacks, nesting, interpolation, escapes', () => {
   it('refuses an object inside a longer string, as v3 does', async () => {
     const error = await failure(resolveYaml('service: s\ncustom:\n  obj: {k: v}\n  s: x-${self:custom.obj}\n'));
     expect(error.code).toBe('CONFIG_VARIABLE_NOT_STRING');
-    expect(error.message).toMatch(/^Cannot resolve variable at "custom.s": String value consist of variable which resolve with non-string value/);
+    expect(error.message).toMatch(
+      /^Cannot resolve variable at "custom.s": String value consist of variable which resolve with non-string value/,
+    );
     expect(at(error)).toBe('serverless.yml:4:6');
   });
 
@@ -205,7 +209,13 @@ describe('params', () => {
 
   it('applies --param, stages.<stage>.params, params.<stage>, then the defaults', async () => {
     const { config } = await resolveYaml(yaml, { options: { stage: 'prod' } });
-    expect(config.custom).toEqual({ a: 'stages-prod', b: 'params-prod', c: 'stages-default', d: 'params-default', e: 'none' });
+    expect(config.custom).toEqual({
+      a: 'stages-prod',
+      b: 'params-prod',
+      c: 'stages-default',
+      d: 'params-default',
+      e: 'none',
+    });
     const cli = await resolveYaml(yaml, { options: { stage: 'prod', param: ['a=cli=1', 'd=cli-d'] } });
     expect(cli.config.custom).toMatchObject({ a: 'cli=1', d: 'cli-d' });
     const single = await resolveYaml(yaml, { options: { stage: 'dev', param: 'b=one' } });
@@ -221,7 +231,9 @@ describe('params', () => {
   });
 
   it('rejects a --param without =', async () => {
-    const error = await failure(resolveYaml('service: s\ncustom:\n  x: ${param:a}\n', { options: { param: 'novalue' } }));
+    const error = await failure(
+      resolveYaml('service: s\ncustom:\n  x: ${param:a}\n', { options: { param: 'novalue' } }),
+    );
     expect(error.code).toBe('CONFIG_PARAM_OPTION');
   });
 });
@@ -230,8 +242,12 @@ describe('stages and provider', () => {
   it('selects --stage > provider.stage > dev, resolving provider.stage first', async () => {
     expect((await resolveYaml('service: s\n')).stage).toBe('dev');
     expect((await resolveYaml('service: s\nprovider:\n  stage: ${env:STAGE, "staging"}\n')).stage).toBe('staging');
-    expect((await resolveYaml('service: s\nprovider:\n  stage: ${env:STAGE}\n', { env: { STAGE: 'ci' } })).stage).toBe('ci');
-    expect((await resolveYaml('service: s\nprovider:\n  stage: staging\n', { options: { stage: 'prod' } })).stage).toBe('prod');
+    expect((await resolveYaml('service: s\nprovider:\n  stage: ${env:STAGE}\n', { env: { STAGE: 'ci' } })).stage).toBe(
+      'ci',
+    );
+    expect((await resolveYaml('service: s\nprovider:\n  stage: staging\n', { options: { stage: 'prod' } })).stage).toBe(
+      'prod',
+    );
   });
 
   it('merges stages.default then stages.<stage> into provider, provider.name included, and locates merged keys', async () => {
@@ -255,10 +271,20 @@ describe('stages and provider', () => {
     ].join('\n');
     const dev = await resolveYaml(yaml);
     expect(dev.providerName).toBe('local');
-    expect(dev.config.provider).toEqual({ name: 'local', memorySize: 128, timeout: 10, environment: { A: 'base', B: 'default' } });
+    expect(dev.config.provider).toEqual({
+      name: 'local',
+      memorySize: 128,
+      timeout: 10,
+      environment: { A: 'base', B: 'default' },
+    });
     const prod = await resolveYaml(yaml, { options: { stage: 'prod' }, providers: { aws: {} } });
     expect(prod.providerName).toBe('aws');
-    expect(prod.config.provider).toEqual({ name: 'AWS', memorySize: 1024, timeout: 10, environment: { A: 'base', B: 'default' } });
+    expect(prod.config.provider).toEqual({
+      name: 'AWS',
+      memorySize: 1024,
+      timeout: 10,
+      environment: { A: 'base', B: 'default' },
+    });
     expect(prod.config.stages).toBeDefined();
     const loc = (p: (string | number)[]) => {
       const l = prod.locate(p);
@@ -283,7 +309,9 @@ describe('stages and provider', () => {
   });
 
   it('refuses a provider source while the stage is being determined', async () => {
-    const error = await failure(resolveYaml('service: s\nprovider:\n  stage: ${ssm:/stage}\n', { providers: { aws: {} } }));
+    const error = await failure(
+      resolveYaml('service: s\nprovider:\n  stage: ${ssm:/stage}\n', { providers: { aws: {} } }),
+    );
     expect(error.code).toBe('CONFIG_VARIABLE_PROVIDER_SOURCE_TOO_EARLY');
     expect(error.message).toMatch(/provider\.stage/);
   });
@@ -325,14 +353,21 @@ describe('provider sources', () => {
     );
     expect(config.custom).toEqual({ db: '/db@eu-west-1@dev', again: '/db@eu-west-1@dev', fallback: 'plain' });
     expect(calls).toBe(2);
-    expect(concealedPaths).toEqual(expect.arrayContaining([['custom', 'db'], ['custom', 'again']]));
+    expect(concealedPaths).toEqual(
+      expect.arrayContaining([
+        ['custom', 'db'],
+        ['custom', 'again'],
+      ]),
+    );
     expect(concealedPaths).toHaveLength(2);
   });
 
   it('explains a source the provider does not offer', async () => {
     const error = await failure(resolveYaml('service: s\nprovider: {name: local}\ncustom:\n  x: ${ssm:/x}\n'));
     expect(error.code).toBe('CONFIG_VARIABLE_PROVIDER_SOURCE');
-    expect(error.message).toBe('Cannot resolve variable at "custom.x": The "ssm" source is not available with provider "local"');
+    expect(error.message).toBe(
+      'Cannot resolve variable at "custom.x": The "ssm" source is not available with provider "local"',
+    );
     expect(error.hint).toMatch(/providerSources\("local"\) has no "ssm" source; "ssm" is a source of the aws provider/);
     expect(at(error)).toBe('serverless.yml:4:6');
   });
@@ -346,7 +381,9 @@ describe('provider sources', () => {
   it('suggests the closest name for an unknown source', async () => {
     const error = await failure(resolveYaml('service: s\ncustom:\n  x: ${slef:service}\n'));
     expect(error.code).toBe('CONFIG_VARIABLE_UNKNOWN_SOURCE');
-    expect(error.message).toBe('Cannot resolve variable at "custom.x": Unrecognized variable source "slef" in ${slef:service}');
+    expect(error.message).toBe(
+      'Cannot resolve variable at "custom.x": Unrecognized variable source "slef" in ${slef:service}',
+    );
     expect(error.hint).toMatch(/^Did you mean "self"\?/);
     expect(at(error)).toBe('serverless.yml:3:6');
   });
@@ -366,7 +403,9 @@ describe('errors', () => {
     const error = await failure(
       resolveYaml('service: s\nfunctions:\n  hello:\n    handler: h.h\n    events:\n      - http: ${env:ROUTE}\n'),
     );
-    expect(error.message).toBe('Cannot resolve variable at "functions.hello.events[0].http": Value not found at "env" source');
+    expect(error.message).toBe(
+      'Cannot resolve variable at "functions.hello.events[0].http": Value not found at "env" source',
+    );
     expect(at(error)).toBe('serverless.yml:6:15');
   });
 
@@ -375,7 +414,9 @@ describe('errors', () => {
       resolveYaml('service: s\ncustom:\n  a: ${self:custom.b}\n  b: x-${self:custom.c}\n  c: ${self:custom.a}\n'),
     );
     expect(error.code).toBe('CONFIG_VARIABLE_CYCLE');
-    expect(error.message).toMatch(/Circular reference: "custom\.(a|b|c)" → "custom\.(a|b|c)" → "custom\.(a|b|c)" → "custom\.(a|b|c)"/);
+    expect(error.message).toMatch(
+      /Circular reference: "custom\.(a|b|c)" → "custom\.(a|b|c)" → "custom\.(a|b|c)" → "custom\.(a|b|c)"/,
+    );
     for (const name of ['a', 'b', 'c']) expect(error.message).toContain(`"custom.${name}"`);
   });
 
@@ -389,11 +430,15 @@ describe('errors', () => {
   });
 
   it('stops values that keep resolving to variables after 10 levels', async () => {
-    const error = await failure(resolveYaml('service: s\ncustom:\n  a: ${env:LOOP}\n', { env: { LOOP: '${env:LOOP}' } }));
+    const error = await failure(
+      resolveYaml('service: s\ncustom:\n  a: ${env:LOOP}\n', { env: { LOOP: '${env:LOOP}' } }),
+    );
     expect(error.code).toBe('CONFIG_VARIABLE_DEPTH');
     expect(error.message).toMatch(/^Cannot resolve variable at "custom.a": Excessive property variables nest depth/);
     const ok = await resolveYaml('service: s\ncustom:\n  a: ${env:L1}\n', {
-      env: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`L${i + 1}`, i === 9 ? 'done' : `\${env:L${i + 2}}`])),
+      env: Object.fromEntries(
+        Array.from({ length: 10 }, (_, i) => [`L${i + 1}`, i === 9 ? 'done' : `\${env:L${i + 2}}`]),
+      ),
     });
     expect((ok.config.custom as Record<string, unknown>).a).toBe('done');
   });
@@ -423,15 +468,25 @@ describe('useDotenv', () => {
       "  c: ${env:C, 'unset'}",
       '  url: ${env:URL}',
     ].join('\n');
-    const files = { '.env': 'A=from-env-file\nB=from-env-file\nC=only-default\nURL=${A}/x\n', '.env.prod': 'A=from-prod\nB=from-prod\n' };
+    const files = {
+      '.env': 'A=from-env-file\nB=from-env-file\nC=only-default\nURL=${A}/x\n',
+      '.env.prod': 'A=from-prod\nB=from-prod\n',
+    };
     const dev = await resolveYaml(yaml, { files, env: { B: 'from-process' } });
-    expect(dev.config.custom).toEqual({ a: 'from-env-file', b: 'from-process', c: 'only-default', url: 'from-env-file/x' });
+    expect(dev.config.custom).toEqual({
+      a: 'from-env-file',
+      b: 'from-process',
+      c: 'only-default',
+      url: 'from-env-file/x',
+    });
     const prod = await failure(resolveYaml(yaml, { files, options: { stage: 'prod' } }));
     expect(prod.message).toBe('Cannot resolve variable at "custom.url": Value not found at "env" source');
   });
 
   it('ignores .env files without useDotenv', async () => {
-    const { config } = await resolveYaml("service: s\ncustom:\n  a: ${env:A, 'no'}\n", { files: { '.env': 'A=yes\n' } });
+    const { config } = await resolveYaml("service: s\ncustom:\n  a: ${env:A, 'no'}\n", {
+      files: { '.env': 'A=yes\n' },
+    });
     expect(config.custom).toEqual({ a: 'no' });
   });
 });
@@ -467,6 +522,32 @@ describe('concealedPaths', () => {
       ]),
     );
     expect(concealedPaths).toHaveLength(5);
+  });
+});
+
+describe('concealment through JS files and copies', () => {
+  it('conceals what a JS file built from resolveVariable("env:...") and hands out independent copies', async () => {
+    const { config, concealedPaths } = await resolveYaml(
+      [
+        'service: s',
+        'custom:',
+        '  fromJs: ${file(./secret.cjs)}',
+        '  group: {a: {b: 1}}',
+        '  copy: ${self:custom.group}',
+      ].join('\n'),
+      {
+        env: { SECRET: 'hush' },
+        files: {
+          'secret.cjs':
+            "module.exports = async ({ resolveVariable }) => ({ dsn: 'db://' + (await resolveVariable('env:SECRET')) });\n",
+        },
+      },
+    );
+    const custom = config.custom as Record<string, Record<string, Record<string, number>>>;
+    expect(custom.fromJs).toEqual({ dsn: 'db://hush' });
+    expect(concealedPaths).toEqual([['custom', 'fromJs']]);
+    custom.copy.a.b = 2;
+    expect(custom.group.a.b).toBe(1);
   });
 });
 

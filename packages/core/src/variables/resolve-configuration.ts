@@ -70,7 +70,11 @@ export async function resolveConfiguration(options: ResolveConfigurationOptions)
     providerName = written === null || written === undefined || written === '' ? 'local' : String(written);
   }
   providerName = providerName.toLowerCase();
-  resolver.setProviderSources({ kind: 'ready', provider: providerName, sources: await options.providerSources(providerName) });
+  resolver.setProviderSources({
+    kind: 'ready',
+    provider: providerName,
+    sources: await options.providerSources(providerName),
+  });
 
   const config = await resolver.resolveAll();
   if (providerOption !== undefined) {

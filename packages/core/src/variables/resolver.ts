@@ -31,7 +31,11 @@ const PROVIDER_ONLY_SOURCES: Readonly<Record<string, string>> = { ssm: 'aws', cf
 export type ProviderSourcesState =
   /** Still determining the stage or provider: only core sources. `purpose` ends the sentence "... while resolving". */
   | { readonly kind: 'pending'; readonly purpose: string }
-  | { readonly kind: 'ready'; readonly provider: string; readonly sources: Readonly<Record<string, VariableSource>> | undefined };
+  | {
+      readonly kind: 'ready';
+      readonly provider: string;
+      readonly sources: Readonly<Record<string, VariableSource>> | undefined;
+    };
 
 export interface ResolverOptions {
   /** The configuration to resolve (never mutated). */
@@ -80,6 +84,10 @@ function plain(value: unknown): unknown {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   const text = JSON.stringify(value);
   return text === undefined ? undefined : (JSON.parse(text) as unknown);
+}
+
+function copy(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
 }
 
 /** v3's string coercion inside a longer string: objects (and null) cannot be interpolated. */
@@ -230,7 +238,9 @@ export class Resolver {
     for (const part of propertyPath) raw = (raw as Record<string | number, unknown>)[part];
     const ctx: Context = { node: key, at: propertyPath };
     if (Array.isArray(raw)) {
-      return Promise.all(raw.map((item, index) => (this.needsNode(item) ? this.awaitNode([...propertyPath, index], ctx) : item)));
+      return Promise.all(
+        raw.map((item, index) => (this.needsNode(item) ? this.awaitNode([...propertyPath, index], ctx) : item)),
+      );
     }
     if (isContainer(raw)) {
       const entries = Object.entries(raw);
@@ -283,11 +293,15 @@ export class Resolver {
   private async resolveProduced(value: unknown, ctx: Context, depth: number): Promise<unknown> {
     if (typeof value === 'string') return this.resolveString(value, ctx, depth);
     if (Array.isArray(value)) {
-      return Promise.all(value.map((item, index) => this.resolveProduced(item, { node: ctx.node, at: [...ctx.at, index] }, depth)));
+      return Promise.all(
+        value.map((item, index) => this.resolveProduced(item, { node: ctx.node, at: [...ctx.at, index] }, depth)),
+      );
     }
     if (isContainer(value)) {
       const entries = Object.entries(value);
-      const values = await Promise.all(entries.map(([name, item]) => this.resolveProduced(item, { node: ctx.node, at: [...ctx.at, name] }, depth)));
+      const values = await Promise.all(
+        entries.map(([name, item]) => this.resolveProduced(item, { node: ctx.node, at: [...ctx.at, name] }, depth)),
+      );
       const out: Record<string, unknown> = {};
       entries.forEach(([name], index) => {
         out[name] = values[index];
@@ -325,7 +339,11 @@ export class Resolver {
   }
 
   /** Text and variables joined into one string (v3 does not parse the result again). */
-  private async interpolate(parts: readonly Part[], ctx: Context, onOutcome: (outcome: Outcome) => void): Promise<string> {
+  private async interpolate(
+    parts: readonly Part[],
+    ctx: Context,
+    onOutcome: (outcome: Outcome) => void,
+  ): Promise<string> {
     const values = await Promise.all(
       parts.map(async (part) => {
         if (typeof part === 'string') return part;
@@ -348,7 +366,11 @@ export class Resolver {
   }
 
   /** An address or param: a literal, one whole variable (keeps its type), or interpolated text. */
-  private async evaluateTemplate(template: Template, ctx: Context, onOutcome: (outcome: Outcome) => void): Promise<unknown> {
+  private async evaluateTemplate(
+    template: Template,
+    ctx: Context,
+    onOutcome: (outcome: Outcome) => void,
+  ): Promise<unknown> {
     if ('literal' in template) return template.literal;
     if (isWholeVariable(template.parts)) {
       const outcome = await this.evaluateVariable(template.parts[0], ctx);
@@ -363,13 +385,20 @@ export class Resolver {
     let lastMissing: { type: string; detail: string; hint: string } | undefined;
     for (const source of variable.sources) {
       if (source.kind === 'literal') {
-        return { value: source.value, concealed: false, concealedParts: NOTHING, final: typeof source.value !== 'string' };
+        return {
+          value: source.value,
+          concealed: false,
+          concealedParts: NOTHING,
+          final: typeof source.value !== 'string',
+        };
       }
       let inputsConcealed = false;
       const track = (outcome: Outcome): void => {
         if (outcome.concealed || outcome.concealedParts.length) inputsConcealed = true;
       };
-      const params = source.params ? await Promise.all(source.params.map((param) => this.evaluateTemplate(param, ctx, track))) : [];
+      const params = source.params
+        ? await Promise.all(source.params.map((param) => this.evaluateTemplate(param, ctx, track)))
+        : [];
       let address: string | undefined;
       if (source.address) {
         const value = await this.evaluateTemplate(source.address, ctx, track);
@@ -390,7 +419,9 @@ export class Resolver {
       const result = await this.callSource(source, variable, params, address, ctx);
       if (result.value !== null && result.value !== undefined) {
         return {
-          value: result.final ? result.value : plain(result.value),
+          // A property value is shared with where it is written: hand out a copy, so later steps
+          // (validation coercion) never change two places at once.
+          value: result.final ? copy(result.value) : plain(result.value),
           concealed: inputsConcealed || result.concealed === true,
           concealedParts: result.concealedParts ?? NOTHING,
           final: result.final === true,
@@ -399,7 +430,9 @@ export class Resolver {
       lastMissing = {
         type: source.type,
         detail: result.missing?.detail ?? `Value not found at "${source.type}" source`,
-        hint: result.missing?.hint ?? `Check that ${variable.text} exists, or give a fallback: \${${source.type}:..., 'default'}.`,
+        hint:
+          result.missing?.hint ??
+          `Check that ${variable.text} exists, or give a fallback: \${${source.type}:..., 'default'}.`,
       };
     }
     throw variableError({
@@ -425,7 +458,9 @@ export class Resolver {
     let pending = this.sourceCalls.get(key);
     if (!pending) {
       this.graph.start(key);
-      pending = this.runSource(source, variable, params, address, { node: key, at: ctx.at }).finally(() => this.graph.finish(key));
+      pending = this.runSource(source, variable, params, address, { node: key, at: ctx.at }).finally(() =>
+        this.graph.finish(key),
+      );
       pending.catch(() => undefined);
       this.sourceCalls.set(key, pending);
     }
@@ -445,7 +480,8 @@ export class Resolver {
     };
     const core = Object.prototype.hasOwnProperty.call(this.coreSources, type) ? this.coreSources[type] : undefined;
     if (core) {
-      return core.resolve({
+      let usedConcealed = false;
+      const result = await core.resolve({
         address,
         params,
         options: this.init.options,
@@ -454,9 +490,14 @@ export class Resolver {
         instanceId: this.init.instanceId,
         stage: () => this.stage(ctx),
         resolveProperty: (propertyPath) => this.resolveProperty(propertyPath, ctx),
-        resolveVariable: (expression) => this.resolveExpression(expression, ctx),
+        resolveVariable: async (expression) => {
+          const outcome = await this.resolveExpression(expression, ctx);
+          if (outcome.concealed) usedConcealed = true;
+          return outcome.value;
+        },
         fail,
       });
+      return usedConcealed ? { ...result, concealed: true } : result;
     }
     const providerSource = this.providerSource(type, variable, ctx);
     let result: { value: unknown; secret?: boolean };
@@ -532,7 +573,7 @@ export class Resolver {
   }
 
   /** `resolveVariable('self:x, "y"')` for JS files: a whole variable, resolved as a property value would be. */
-  private async resolveExpression(expression: string, ctx: Context): Promise<unknown> {
+  private async resolveExpression(expression: string, ctx: Context): Promise<{ value: unknown; concealed: boolean }> {
     const text = `\${${String(expression)}}`;
     const parsed = this.parse(text, ctx);
     if (parsed === null || 'static' in parsed || !isWholeVariable(parsed.parts)) {
@@ -545,6 +586,8 @@ export class Resolver {
       });
     }
     const outcome = await this.evaluateVariable(parsed.parts[0], ctx);
-    return outcome.final ? outcome.value : this.resolveProduced(outcome.value, ctx, 1);
+    const concealed = outcome.concealed || outcome.concealedParts.length > 0;
+    const value = outcome.final ? outcome.value : await this.resolveProduced(outcome.value, ctx, 1);
+    return { value, concealed };
   }
 }

@@ -73,7 +73,13 @@ export function applyStageOverrides(
     const override = block.provider;
     if (override === undefined || override === null) continue;
     if (!isPlainObject(override)) throw notMapping(['stages', name, 'provider'], 'provider settings');
-    provider = merge(isPlainObject(provider) ? provider : {}, override, ['provider'], ['stages', name, 'provider'], origins);
+    provider = merge(
+      isPlainObject(provider) ? provider : {},
+      override,
+      ['provider'],
+      ['stages', name, 'provider'],
+      origins,
+    );
     overridden = true;
   }
   return { config: overridden ? { ...root, provider } : root, source, warnings };

@@ -33,7 +33,10 @@ export interface RunOptions {
 }
 
 /** Resolve `yaml` (written as serverless.yml in a temp dir). */
-export async function resolveYaml(yaml: string, run: RunOptions = {}): Promise<ResolvedConfiguration & { dir: string; file: string }> {
+export async function resolveYaml(
+  yaml: string,
+  run: RunOptions = {},
+): Promise<ResolvedConfiguration & { dir: string; file: string }> {
   const dir = await serviceDir({ ...(yaml ? { 'serverless.yml': yaml } : {}), ...run.files }, run.fixture);
   const file = path.join(dir, 'serverless.yml');
   const document = await loadServiceFile(file);

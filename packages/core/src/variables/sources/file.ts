@@ -15,7 +15,8 @@ async function exists(file: string): Promise<boolean> {
   try {
     return (await stat(file)).isFile();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return false;
     throw error;
   }
 }
@@ -46,7 +47,12 @@ async function load(file: string, request: CoreSourceRequest): Promise<FileConte
   try {
     return { kind: 'data', data: await readFile(file, 'utf8'), module: false };
   } catch (cause) {
-    return request.fail('CONFIG_VARIABLE_FILE_LOAD', `Cannot read "${shown}": ${(cause as Error).message}`, 'Check that the file is readable.', cause);
+    return request.fail(
+      'CONFIG_VARIABLE_FILE_LOAD',
+      `Cannot read "${shown}": ${(cause as Error).message}`,
+      'Check that the file is readable.',
+      cause,
+    );
   }
 }
 
@@ -56,10 +62,18 @@ export function createFileSource(cache: FileCache): CoreSource {
     async resolve(request) {
       const target = request.params[0];
       if (target === undefined || target === null || target === '') {
-        return request.fail('CONFIG_VARIABLE_FILE_PATH', 'Missing path argument in variable "file" source', 'Write it as ${file(./path/to/file.yml):some.property}.');
+        return request.fail(
+          'CONFIG_VARIABLE_FILE_PATH',
+          'Missing path argument in variable "file" source',
+          'Write it as ${file(./path/to/file.yml):some.property}.',
+        );
       }
       if (typeof target !== 'string') {
-        return request.fail('CONFIG_VARIABLE_FILE_PATH', `Non-string path argument in variable "file" source: ${JSON.stringify(target)}`, 'Pass a path relative to the service directory.');
+        return request.fail(
+          'CONFIG_VARIABLE_FILE_PATH',
+          `Non-string path argument in variable "file" source: ${JSON.stringify(target)}`,
+          'Pass a path relative to the service directory.',
+        );
       }
       const file = path.resolve(request.serviceDir, target);
       let pending = cache.get(file);
@@ -70,9 +84,10 @@ export function createFileSource(cache: FileCache): CoreSource {
       const content = await pending;
       const missing = {
         detail: `Value not found at "file" source`,
-        hint: content === null
-          ? `${displayPath(file)} does not exist (paths are relative to the service directory); create it or give a fallback.`
-          : `${displayPath(file)} has no "${request.address ?? ''}" property; add it or give a fallback.`,
+        hint:
+          content === null
+            ? `${displayPath(file)} does not exist (paths are relative to the service directory); create it or give a fallback.`
+            : `${displayPath(file)} has no "${request.address ?? ''}" property; add it or give a fallback.`,
       };
       if (content === null) return { value: null, missing };
       const call = async (fn: unknown, what: string): Promise<unknown> => {
@@ -80,7 +95,8 @@ export function createFileSource(cache: FileCache): CoreSource {
           return await (fn as (arg: unknown) => unknown)({
             options: request.options,
             resolveVariable: request.resolveVariable,
-            resolveConfigurationProperty: async (keys: readonly string[]) => (await request.resolveProperty(keys)).value,
+            resolveConfigurationProperty: async (keys: readonly string[]) =>
+              (await request.resolveProperty(keys)).value,
           });
         } catch (cause) {
           if (isSkyrunError(cause)) throw cause;
@@ -100,7 +116,8 @@ export function createFileSource(cache: FileCache): CoreSource {
       }
       if (request.address) {
         for (const key of request.address.split('.')) {
-          if (value === null || value === undefined || typeof value !== 'object' && typeof value !== 'function') return { value: null, missing };
+          if (value === null || value === undefined || (typeof value !== 'object' && typeof value !== 'function'))
+            return { value: null, missing };
           value = (value as Record<string, unknown>)[key];
           if (value === null || value === undefined) return { value: null, missing };
           if (content.module && !called && typeof value === 'function') {

@@ -12,7 +12,11 @@ export const strToBoolSource: CoreSource = {
       return request.fail('CONFIG_VARIABLE_STR_TO_BOOL', 'Missing "strToBool" input', hint);
     }
     if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') {
-      return request.fail('CONFIG_VARIABLE_STR_TO_BOOL', `Non-string "strToBool" input: ${JSON.stringify(input)}`, hint);
+      return request.fail(
+        'CONFIG_VARIABLE_STR_TO_BOOL',
+        `Non-string "strToBool" input: ${JSON.stringify(input)}`,
+        hint,
+      );
     }
     const text = String(input).trim().toLowerCase();
     if (TRUE.has(text)) return { value: true };
