@@ -18,7 +18,7 @@ import {
 } from './handlers.js';
 import { readPackageManifest, writePackageManifest } from './manifest.js';
 import { clearPackageJsonCache, collectDependencies, isAllowedDependencyPath, rootDependencyNames, type DependencyRoot } from './node-deps.js';
-import { findRequirements, installRequirements, pipArgs, skipPipDir, skipPipFile, type Requirements } from './python.js';
+import { findRequirements, installRequirements, isRequirementsCached, pipArgs, skipPipDir, skipPipFile, type Requirements } from './python.js';
 import type { ManifestArtifact, ManifestFunction, PackageManifest, PackageOptions, PackageResult, PackageSummaryRow } from './types.js';
 import { countZipEntries, hashFile, writeZip, type ZipInput } from './zip.js';
 
@@ -286,7 +286,8 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     let files = pipDirs.get(requirements.key);
     if (!files) {
       files = (async () => {
-        const step = progress.step('Installing Python requirements with pip');
+        const cached = await isRequirementsCached(requirements, cacheDir);
+        const step = cached ? { done() {}, fail() {} } : progress.step('Installing Python requirements with pip');
         try {
           const dir = await installRequirements(requirements, cacheDir, pipArguments, env);
           const entries = await walkFiles({

@@ -48,6 +48,19 @@ function pythonCommand(env: Readonly<Record<string, string | undefined>>): strin
   return env.SKYRUN_PYTHON ?? 'python3';
 }
 
+export function requirementsDir(requirements: Requirements, cacheDir: string): string {
+  return path.join(cacheDir, 'pip', requirements.key);
+}
+
+export async function isRequirementsCached(requirements: Requirements, cacheDir: string): Promise<boolean> {
+  try {
+    await fsp.access(path.join(requirementsDir(requirements, cacheDir), '.skyrun-complete'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Installs requirements into `<cacheDir>/pip/<key>` once (`pip install -r ... -t ...`),
  * and returns that directory. A failed install leaves no cache entry behind.
@@ -58,13 +71,8 @@ export async function installRequirements(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<string> {
-  const target = path.join(cacheDir, 'pip', requirements.key);
-  try {
-    await fsp.access(path.join(target, '.skyrun-complete'));
-    return target;
-  } catch {
-    // not cached yet
-  }
+  const target = requirementsDir(requirements, cacheDir);
+  if (await isRequirementsCached(requirements, cacheDir)) return target;
   const python = pythonCommand(env);
   const childEnv = { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' } as NodeJS.ProcessEnv;
   try {
