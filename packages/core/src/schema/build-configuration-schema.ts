@@ -59,7 +59,8 @@ export function buildSchema(options: SchemaBuildOptions): SchemaObject {
   if (active) {
     Object.assign(providerProps, cloneAll(active.schema.provider));
     Object.assign(functionProps, cloneAll(active.schema.function));
-    for (const name of PORTABLE_EVENTS) if (active.capabilities.events.includes(name)) eventSchemas[name] = portable[name];
+    for (const name of PORTABLE_EVENTS)
+      if (active.capabilities.events.includes(name)) eventSchemas[name] = portable[name];
     for (const name of active.capabilities.events) eventSchemas[name] ??= { description: `A ${active.name} event.` };
     Object.assign(eventSchemas, cloneAll(active.schema.events));
     runtimes = runtimesOf(active);
@@ -158,7 +159,9 @@ function runtimeCondition(provider: ProviderDefinition): SchemaObject {
   const runtime = { enum: runtimesOf(provider) };
   return {
     if: {
-      properties: { provider: { properties: { name: { enum: [provider.name, ...(provider.aliases ?? [])] } }, required: ['name'] } },
+      properties: {
+        provider: { properties: { name: { enum: [provider.name, ...(provider.aliases ?? [])] } }, required: ['name'] },
+      },
       required: ['provider'],
     },
     then: {

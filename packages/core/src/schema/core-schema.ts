@@ -190,7 +190,8 @@ export function portableEventSchemas(): Record<PortableEvent, SchemaObject> {
       ],
     },
     storage: {
-      description: 'Object changes in a bucket, delivered as S3-shaped records: a bucket name or {bucket, events, rules}.',
+      description:
+        'Object changes in a bucket, delivered as S3-shaped records: a bucket name or {bucket, events, rules}.',
       anyOf: [
         { type: 'string', minLength: 1 },
         {
@@ -248,7 +249,11 @@ function functionPackageSchema(): SchemaObject {
 }
 
 const memorySize = (): SchemaObject => ({ type: 'integer', minimum: 1, description: 'Memory in MB (1024).' });
-const timeout = (): SchemaObject => ({ type: 'integer', minimum: 1, description: 'Seconds before the invocation is stopped (6).' });
+const timeout = (): SchemaObject => ({
+  type: 'integer',
+  minimum: 1,
+  description: 'Seconds before the invocation is stopped (6).',
+});
 const runtime = (): SchemaObject => ({ type: 'string', description: 'e.g. nodejs20.x, python3.12.' });
 const tags = (): SchemaObject => ({ type: 'object', additionalProperties: { type: 'string' } });
 

@@ -57,7 +57,9 @@ function normaliseHttp(value: unknown, index: number, raw: Plain): HttpEvent {
   if (isObject(value)) ({ method: verb, path: rawPath, cors } = value);
   else [verb, rawPath] = splitShorthand(String(value ?? ''));
   // v3 strips leading and trailing slashes of REST paths; the model keeps a leading one.
-  const path = `/${String(rawPath ?? '').replace(/^\/+/, '').replace(/\/+$/, '')}`;
+  const path = `/${String(rawPath ?? '')
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')}`;
   const normalisedMethod = method(verb);
   return {
     kind: 'http',
@@ -122,11 +124,11 @@ function normaliseHttpApi(value: unknown, index: number, raw: Plain, context: Ev
 function httpApiCors(cors: unknown, eventMethod: string): CorsSettings | undefined {
   if (!cors) return undefined;
   const settings = isObject(cors) ? cors : {};
-  const routeMethods =
-    eventMethod === 'ANY' ? HTTP_METHODS.filter((m) => m !== 'ANY') : [eventMethod];
-  const methods = settings.allowedMethods === undefined
-    ? [...new Set(['OPTIONS', ...routeMethods])]
-    : strings(settings.allowedMethods).map((m) => m.toUpperCase());
+  const routeMethods = eventMethod === 'ANY' ? HTTP_METHODS.filter((m) => m !== 'ANY') : [eventMethod];
+  const methods =
+    settings.allowedMethods === undefined
+      ? [...new Set(['OPTIONS', ...routeMethods])]
+      : strings(settings.allowedMethods).map((m) => m.toUpperCase());
   return {
     origins: settings.allowedOrigins === undefined ? ['*'] : strings(settings.allowedOrigins),
     headers: settings.allowedHeaders === undefined ? [...DEFAULT_CORS_HEADERS] : strings(settings.allowedHeaders),

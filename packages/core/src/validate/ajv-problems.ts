@@ -32,7 +32,7 @@ type AjvError = ErrorObject<string, Record<string, unknown>, unknown>;
 
 /** Turn ajv's raw errors into one human problem per mistake. */
 export function problemsFromAjvErrors(errors: readonly AjvError[], context: ProblemContext): Problem[] {
-  const selected = selectBranches(errors);
+  const selected = selectBranches(errors.map((error) => enrich(error, context)));
   const byEventItem = new Map<string, AjvError[]>();
   const problems: Problem[] = [];
   for (const error of selected) {
@@ -48,12 +48,30 @@ export function problemsFromAjvErrors(errors: readonly AjvError[], context: Prob
     problems.push(...eventItemProblems(group, toPropertyPath(group[0].instancePath, context.data), context));
   }
   const seen = new Set<string>();
-  return problems.filter((p) => !isExplainedByTypo(p, problems)).filter((p) => {
-    const key = `${formatPropertyPath(p.path)}\0${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return problems
+    .filter((p) => !isExplainedByTypo(p, problems))
+    .filter((p) => {
+      const key = `${formatPropertyPath(p.path)}\0${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/** Add what ajv's `verbose` option would: the value, the keyword's schema and its parent schema. */
+function enrich(error: AjvError, context: ProblemContext): AjvError {
+  const segments = error.schemaPath
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parentSchema = valueAt(context.schema, segments.slice(0, -1));
+  return {
+    ...error,
+    data: valueAt(context.data, toPropertyPath(error.instancePath, context.data)),
+    schema: valueAt(context.schema, segments),
+    parentSchema: parentSchema as SchemaObject | undefined,
+  };
 }
 
 /** `handlr: x` already says "did you mean handler?": the missing "handler" problem is noise. */
@@ -85,7 +103,8 @@ function selectBranches(errors: readonly AjvError[]): AjvError[] {
     const branches = new Map<number, AjvError[]>();
     for (const error of errors) {
       if (dropped.has(error) || !error.schemaPath.startsWith(prefix)) continue;
-      const inside = error.instancePath === union.instancePath || error.instancePath.startsWith(`${union.instancePath}/`);
+      const inside =
+        error.instancePath === union.instancePath || error.instancePath.startsWith(`${union.instancePath}/`);
       if (!inside) continue;
       const index = Number(error.schemaPath.slice(prefix.length).split('/')[0]);
       branches.set(index, [...(branches.get(index) ?? []), error]);
@@ -207,7 +226,10 @@ function problemFor(error: AjvError, path: PropertyPath, context: ProblemContext
         path,
         message: `${at} is missing ${missing.map((m) => `"${m}"`).join(' or ')}.`,
         missing,
-        hint: what === 'function' ? 'Set handler: file.export (e.g. handler: src/handler.hello), or image: for a container.' : undefined,
+        hint:
+          what === 'function'
+            ? 'Set handler: file.export (e.g. handler: src/handler.hello), or image: for a container.'
+            : undefined,
       };
     }
     case 'type': {
@@ -236,7 +258,8 @@ function problemFor(error: AjvError, path: PropertyPath, context: ProblemContext
     }
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]) ?? [];
-      if (path[path.length - 1] === 'runtime' && context.active) return runtimeProblem(path, error.data, allowed, context.active);
+      if (path[path.length - 1] === 'runtime' && context.active)
+        return runtimeProblem(path, error.data, allowed, context.active);
       const suggestion = typeof error.data === 'string' ? didYouMean(error.data, allowed.map(String)) : undefined;
       return {
         code: 'CONFIG_INVALID_VALUE',
@@ -285,7 +308,12 @@ function problemFor(error: AjvError, path: PropertyPath, context: ProblemContext
       return { code: 'CONFIG_INVALID_VALUE', path, message, hint };
     }
     default:
-      return { code: 'CONFIG_INVALID_VALUE', path, message: `${at} is not valid: ${error.message ?? error.keyword}.`, hint };
+      return {
+        code: 'CONFIG_INVALID_VALUE',
+        path,
+        message: `${at} is not valid: ${error.message ?? error.keyword}.`,
+        hint,
+      };
   }
 }
 
@@ -316,9 +344,7 @@ function unknownPropertyProblem(
     };
   }
   const message =
-    parent.length === 0
-      ? `Unknown top-level property "${key}".`
-      : `${where(parent)} has an unknown property "${key}".`;
+    parent.length === 0 ? `Unknown top-level property "${key}".` : `${where(parent)} has an unknown property "${key}".`;
   const match = closest(key, allowed);
   const suggestion = match === undefined ? undefined : `Did you mean "${match}"?`;
   const elsewhere = providersDefiningProperty(key, parent, context);
@@ -339,7 +365,12 @@ function providersDefiningProperty(key: string, parent: PropertyPath, context: P
     .map((p) => p.name);
 }
 
-function runtimeProblem(path: PropertyPath, value: unknown, allowed: readonly unknown[], active: ProviderDefinition): Problem {
+function runtimeProblem(
+  path: PropertyPath,
+  value: unknown,
+  allowed: readonly unknown[],
+  active: ProviderDefinition,
+): Problem {
   const supported = allowed.map(String);
   const suggestion = typeof value === 'string' ? didYouMean(value, supported) : undefined;
   return {
@@ -421,7 +452,10 @@ function unknownEventProblem(
         : `No installed provider serves "${name}" yet. Events on ${providerName}: ${served.join(', ')}.`,
     };
   }
-  const known = new Set([...served, ...context.providers.flatMap((p) => [...p.capabilities.events, ...Object.keys(p.schema.events ?? {})])]);
+  const known = new Set([
+    ...served,
+    ...context.providers.flatMap((p) => [...p.capabilities.events, ...Object.keys(p.schema.events ?? {})]),
+  ]);
   const match = closest(name, known);
   return {
     code: 'CONFIG_UNKNOWN_EVENT',

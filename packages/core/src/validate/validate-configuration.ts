@@ -1,9 +1,10 @@
-import { Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
+import type { SchemaObject, ValidateFunction } from 'ajv';
 import { SkyrunError, type SkyrunWarning, type SourceLocation } from '../errors/index.js';
 import type { PropertyPath } from '../config/index.js';
 import type { ProviderDefinition } from '../provider/contract.js';
 import { buildSchema } from '../schema/build-configuration-schema.js';
 import { problemsFromAjvErrors, type Problem } from './ajv-problems.js';
+import { compileValidator } from './compile-validator.js';
 import { didYouMean } from './describe.js';
 import type { ValidateConfigurationOptions, ValidationResult } from './types.js';
 
@@ -14,25 +15,17 @@ interface CompiledSchema {
   readonly validate: ValidateFunction;
 }
 
-let ajv: Ajv | undefined;
 const compiledByProvider = new WeakMap<ProviderDefinition, CompiledSchema>();
 let relaxed: CompiledSchema | undefined;
 
 function compile(schema: SchemaObject): CompiledSchema {
-  // v3's settings: coerceTypes 'array' (so `print` shows what v3 shows), every error, no defaults.
-  ajv ??= new Ajv({
-    allErrors: true,
-    coerceTypes: 'array',
-    verbose: true,
-    strict: true,
-    strictTypes: false,
-    strictRequired: false,
-    strictTuples: false,
-  });
-  return { schema, validate: ajv.compile(schema) };
+  return { schema, validate: compileValidator(schema) };
 }
 
-function compiledFor(provider: ProviderDefinition | undefined, providers: readonly ProviderDefinition[]): CompiledSchema {
+function compiledFor(
+  provider: ProviderDefinition | undefined,
+  providers: readonly ProviderDefinition[],
+): CompiledSchema {
   if (!provider) return (relaxed ??= compile(buildSchema({ providers, mode: 'relaxed' })));
   let compiled = compiledByProvider.get(provider);
   if (!compiled) {

@@ -32,7 +32,13 @@ describe('validateConfiguration: problems, positions and hints', () => {
       provider: { name: 'local', profile: 'prod', zzzzzzzzz: 1 },
       functions: { hello: { handler: 'h.hello' } },
     };
-    const { warnings } = validateConfiguration({ config, locate: doc.locate, provider: local, providerName: 'local', providers });
+    const { warnings } = validateConfiguration({
+      config,
+      locate: doc.locate,
+      provider: local,
+      providerName: 'local',
+      providers,
+    });
     expect(warnings.map((w) => [w.message, w.hint])).toEqual([
       ['provider has an unknown property "profile".', '"profile" is a setting of the aws provider, not of local.'],
       [
@@ -200,7 +206,11 @@ describe('validateConfiguration: problems, positions and hints', () => {
       providerName: 'openwhisk',
       providers,
     });
-    expect(warnings.map((w) => w.code)).toEqual(['CONFIG_PROVIDER_UNKNOWN', 'CONFIG_INVALID_TYPE', 'CONFIG_INVALID_VALUE']);
+    expect(warnings.map((w) => w.code)).toEqual([
+      'CONFIG_PROVIDER_UNKNOWN',
+      'CONFIG_INVALID_TYPE',
+      'CONFIG_INVALID_VALUE',
+    ]);
     expect(warnings[0].hint).toBe('Installed providers: aws, local.');
     expect(warnings[1].message).toBe('provider.memorySize must be a number (got "big").');
     expect(warnings[2].message).toBe('functions.hello.events[1].httpApi is not valid (got "FETCH /x").');
@@ -297,6 +307,7 @@ describe('validateConfiguration: coercion (what v3 print shows)', () => {
     providerName: 'local',
     providers,
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a deep walk through coerced YAML
   const config = result.config as Record<string, any>;
 
   it('is valid', () => {
