@@ -10,6 +10,36 @@ import type { SchemaObject } from 'ajv';
 export const PORTABLE_EVENTS = ['http', 'httpApi', 'schedule', 'queue', 'storage'] as const;
 export type PortableEvent = (typeof PORTABLE_EVENTS)[number];
 
+/**
+ * The events Serverless Framework v3 knows on aws. A file using one on a provider that does not
+ * serve it gets "not available here" rather than "unknown event", even before skyrun's aws
+ * provider is installed.
+ */
+export const V3_AWS_EVENTS = [
+  'activemq',
+  'alb',
+  'alexaSkill',
+  'alexaSmartHome',
+  'cloudFront',
+  'cloudwatchEvent',
+  'cloudwatchLog',
+  'cognitoUserPool',
+  'eventBridge',
+  'http',
+  'httpApi',
+  'iot',
+  'iotFleetProvisioning',
+  'kafka',
+  'msk',
+  'rabbitmq',
+  's3',
+  'schedule',
+  'sns',
+  'sqs',
+  'stream',
+  'websocket',
+] as const;
+
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE', 'ANY'] as const;
 
 /** The headers v3 allows when `cors: true`. */

@@ -1,7 +1,7 @@
 import type { ErrorObject, SchemaObject } from 'ajv';
 import { formatPropertyPath, type PropertyPath } from '../config/index.js';
 import type { ProviderDefinition } from '../provider/contract.js';
-import { PORTABLE_EVENTS } from '../schema/core-schema.js';
+import { PORTABLE_EVENTS, V3_AWS_EVENTS } from '../schema/core-schema.js';
 import { describeTypes, describeValue, didYouMean, closest, quoteList } from './describe.js';
 
 /** One thing wrong in the configuration, before it is given a source position. */
@@ -441,19 +441,31 @@ function unknownEventProblem(
     .filter((p) => p.capabilities.events.includes(name) || p.schema.events?.[name] !== undefined)
     .map((p) => p.name);
   const portable = (PORTABLE_EVENTS as readonly string[]).includes(name);
-  if (servedBy.length || portable) {
+  const v3Aws = (V3_AWS_EVENTS as readonly string[]).includes(name);
+  if (servedBy.length || portable || v3Aws) {
     const portableServed = PORTABLE_EVENTS.filter((e) => served.includes(e));
+    let hint: string;
+    if (servedBy.length) {
+      hint =
+        `"${name}" is served by: ${servedBy.join(', ')}. Switch provider.name (or stages.<stage>.provider.name) to ` +
+        `${servedBy.length > 1 ? 'one of them' : 'it'}, or use a portable event (${portableServed.join(', ')}).`;
+    } else if (v3Aws && !portable) {
+      hint =
+        `"${name}" is an aws event (Serverless Framework v3) and no installed provider serves it yet. ` +
+        `Events on ${providerName}: ${served.join(', ')}.`;
+    } else {
+      hint = `No installed provider serves "${name}" yet. Events on ${providerName}: ${served.join(', ')}.`;
+    }
     return {
       code: 'CONFIG_EVENT_UNSUPPORTED',
       path,
       message: `${at}: the "${name}" event is not available on the ${providerName} provider.`,
-      hint: servedBy.length
-        ? `"${name}" is served by: ${servedBy.join(', ')}. Switch provider.name (or stages.<stage>.provider.name) to ${servedBy.length > 1 ? 'one of them' : 'it'}, or use a portable event (${portableServed.join(', ')}).`
-        : `No installed provider serves "${name}" yet. Events on ${providerName}: ${served.join(', ')}.`,
+      hint,
     };
   }
   const known = new Set([
     ...served,
+    ...V3_AWS_EVENTS,
     ...context.providers.flatMap((p) => [...p.capabilities.events, ...Object.keys(p.schema.events ?? {})]),
   ]);
   const match = closest(name, known);

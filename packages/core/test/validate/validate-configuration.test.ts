@@ -166,6 +166,33 @@ describe('validateConfiguration: problems, positions and hints', () => {
     });
   });
 
+  it('knows v3 aws events even when no installed provider serves them', () => {
+    const onlyLocal = [local];
+    const { warnings } = validateConfiguration({
+      config: {
+        service: 'shop',
+        functions: { a: { handler: 'h.a', events: [{ sqs: 'arn:aws:sqs:x' }, { eventbrige: {} }] } },
+      },
+      locate: () => at(1, 1),
+      provider: local,
+      providerName: 'local',
+      providers: onlyLocal,
+    });
+    expect(warnings.map((w) => [w.code, w.message, w.hint])).toEqual([
+      [
+        'CONFIG_EVENT_UNSUPPORTED',
+        'functions.a.events[0]: the "sqs" event is not available on the local provider.',
+        '"sqs" is an aws event (Serverless Framework v3) and no installed provider serves it yet. ' +
+          'Events on local: http, httpApi, schedule, queue, storage.',
+      ],
+      [
+        'CONFIG_UNKNOWN_EVENT',
+        'functions.a.events[1] has an unknown event "eventbrige".',
+        'Did you mean "eventBridge"?',
+      ],
+    ]);
+  });
+
   it('rejects a runtime the provider does not run, listing the supported ones', () => {
     const { warnings } = validateFixture('runtime.yml');
     expect(warnings).toEqual([
