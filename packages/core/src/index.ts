@@ -11,3 +11,4 @@ export type * from './validate/types.js';
 export * from './print/index.js';
 export * from './operations/index.js';
 export * from './packaging/index.js';
+export * from './schema/index.js';

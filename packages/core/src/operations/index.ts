@@ -2,3 +2,4 @@ export * from './command-context.js';
 export * from './package.js';
 export * from './deploy.js';
 export * from './verbs.js';
+export * from './dev.js';
