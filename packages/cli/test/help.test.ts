@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCliCommands } from '../../../scripts/lib/cli-commands.mjs';
 import { REPO_ROOT, runCli } from './helpers/run-cli.js';
@@ -19,8 +22,18 @@ describe('--help', () => {
   });
 
   it('skyrun autocomplete bash prints the setup instructions (plugin loaded with the explicit strategy)', async () => {
-    const result = await runCli(['autocomplete', 'bash'], { cwd: REPO_ROOT, env: { XDG_CACHE_HOME: undefined } });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('skyrun autocomplete script bash');
+    const cache = mkdtempSync(path.join(tmpdir(), 'skyrun-autocomplete-'));
+    try {
+      const result = await runCli(['autocomplete', 'bash'], { cwd: REPO_ROOT, env: { XDG_CACHE_HOME: cache } });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain('skyrun autocomplete script bash');
+      const script = await runCli(['autocomplete', 'script', 'bash'], { cwd: REPO_ROOT, env: { XDG_CACHE_HOME: cache } });
+      expect(script.stdout).toContain('SKYRUN_AC_BASH_SETUP_PATH=');
+      const completions = readFileSync(path.join(cache, 'skyrun', 'autocomplete', 'functions', 'bash', 'skyrun.bash'), 'utf8');
+      expect(completions).toMatch(/^create .*--template/m);
+      expect(completions).toMatch(/^deploy .*--stage/m);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

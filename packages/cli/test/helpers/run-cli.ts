@@ -17,12 +17,15 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Run the built CLI (`node packages/cli/bin/run.js`), never on a TTY, colour off. */
+/** Run the built CLI (`node packages/cli/bin/run.js`), never on a TTY, colour off. `undefined` in `env` unsets. */
 export function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
+    // NODE_ENV=test (set by vitest) makes oclif look for src/*.ts instead of dist: drop it.
+    const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...options.env };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
