@@ -21,11 +21,13 @@ export default defineProvider({
     provider: {
       port: {
         ...port,
-        description: 'Port of the local daemon (Lambda Invoke API) when deploy starts it; SKYRUN_PORT wins. Default 3000, or a free port.',
+        description:
+          'Port of the local daemon (Lambda Invoke API) when deploy starts it; SKYRUN_PORT wins. Default 3000, or a free port.',
       },
       apiPort: {
         ...port,
-        description: "Fixed port of this service+stage's HTTP API. Default: a port picked on the first deploy and kept.",
+        description:
+          "Fixed port of this service+stage's HTTP API. Default: a port picked on the first deploy and kept.",
       },
     },
     runtimes: RUNTIMES,

@@ -59,7 +59,12 @@ function eventLabel(event: FunctionEvent): string {
   }
 }
 
-function desiredFunction(ctx: ProviderContext, fn: FunctionSpec, artifact: Artifact | undefined, skipped: string[]): DesiredFunction {
+function desiredFunction(
+  ctx: ProviderContext,
+  fn: FunctionSpec,
+  artifact: Artifact | undefined,
+  skipped: string[],
+): DesiredFunction {
   if (!artifact) {
     throw new SkyrunError({
       code: 'LOCAL_ARTIFACT_MISSING',
@@ -132,7 +137,14 @@ export function buildDeployRequest(
 ): DeployRequest {
   const skipped: string[] = [];
   const specs = only ? [only] : Object.values(ctx.service.functions);
-  const functions = specs.map((fn) => desiredFunction(ctx, fn, artifacts.find((a) => a.functions.includes(fn.key)), skipped));
+  const functions = specs.map((fn) =>
+    desiredFunction(
+      ctx,
+      fn,
+      artifacts.find((a) => a.functions.includes(fn.key)),
+      skipped,
+    ),
+  );
   if (skipped.length) {
     ctx.progress.warn(`The local runtime cannot serve these events and skips them: ${skipped.join(', ')}.`);
   }
@@ -170,7 +182,13 @@ function toServiceInfo(info: ServiceInfoDto, artifacts: readonly Artifact[] = []
     endpoints: info.endpoints.map((e) => ({ method: e.method, url: e.url, function: e.function })),
     functions: info.functions.map((f) => {
       const size = artifacts.find((a) => a.sha256 === f.sha256)?.size;
-      return { key: f.key, name: f.name, version: f.version, runtime: f.runtime, ...(size !== undefined ? { size } : {}) };
+      return {
+        key: f.key,
+        name: f.name,
+        version: f.version,
+        runtime: f.runtime,
+        ...(size !== undefined ? { size } : {}),
+      };
     }),
     outputs: { InvokeApiEndpoint: info.invokeUrl, ServiceEndpoint: info.apiUrl },
     details: {
@@ -182,7 +200,11 @@ function toServiceInfo(info: ServiceInfoDto, artifacts: readonly Artifact[] = []
   };
 }
 
-async function deploy(ctx: ProviderContext, request: DeployRequest, artifacts: readonly Artifact[]): Promise<DeployResult> {
+async function deploy(
+  ctx: ProviderContext,
+  request: DeployRequest,
+  artifacts: readonly Artifact[],
+): Promise<DeployResult> {
   const daemon = await client(ctx);
   const n = request.functions.length;
   const step = ctx.progress.step(`Deploying ${n} function${n === 1 ? '' : 's'} to the local runtime`);
@@ -243,7 +265,9 @@ const runtime: ProviderRuntime = {
   async info(ctx) {
     const daemon = await client(ctx);
     const params = new URLSearchParams({ service: ctx.service.name, stage: ctx.service.stage });
-    return toServiceInfo(await daemon.request<ServiceInfoDto>('GET', `/info?${params}`, undefined, { signal: ctx.signal }));
+    return toServiceInfo(
+      await daemon.request<ServiceInfoDto>('GET', `/info?${params}`, undefined, { signal: ctx.signal }),
+    );
   },
 
   async invoke(ctx, request: InvokeRequest): Promise<InvokeResult> {

@@ -75,7 +75,15 @@ export class DaemonClient {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
     let res;
     try {
-      res = await send(this.endpoint.port, 'GET', `${CONTROL_PREFIX}/logs?${params}`, { authorization: `Bearer ${this.endpoint.token}` }, undefined, 0, signal);
+      res = await send(
+        this.endpoint.port,
+        'GET',
+        `${CONTROL_PREFIX}/logs?${params}`,
+        { authorization: `Bearer ${this.endpoint.token}` },
+        undefined,
+        0,
+        signal,
+      );
     } catch (error) {
       if (signal?.aborted) return;
       throw unreachable(this.endpoint, error, this.daemonLog);

@@ -26,13 +26,19 @@ export function send(
         headers: {
           ...headers,
           connection: 'close',
-          ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+          ...(body !== undefined
+            ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
+            : {}),
         },
         signal,
       },
       resolve,
     );
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer from 127.0.0.1:${port} in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(
+        Object.assign(new Error(`no answer from 127.0.0.1:${port} in ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+      ),
+    );
     req.on('error', reject);
     req.end(body);
   });

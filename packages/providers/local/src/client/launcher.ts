@@ -70,15 +70,24 @@ function startFailed(daemonLog: string, reason: string): SkyrunError {
 async function spawnDaemon(home: string, options: DaemonOptions): Promise<DaemonClient> {
   const paths = homePaths(home);
   const entry = daemonEntry();
-  if (!existsSync(entry)) throw startFailed(paths.daemonLog, `${entry} is missing (build @skyrun/provider-local first)`);
+  if (!existsSync(entry))
+    throw startFailed(paths.daemonLog, `${entry} is missing (build @skyrun/provider-local first)`);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const log = openSync(paths.daemonLog, 'a', 0o600);
   let exited: string | undefined;
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SKYRUN_HOME: home };
     if (options.port !== undefined) env.SKYRUN_PORT = String(options.port);
-    const child = spawn(process.execPath, [entry], { detached: true, stdio: ['ignore', log, log], env, windowsHide: true });
-    child.once('exit', (code, signal) => (exited = signal ? `it was killed by ${signal}` : `it exited with code ${code}`));
+    const child = spawn(process.execPath, [entry], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env,
+      windowsHide: true,
+    });
+    child.once(
+      'exit',
+      (code, signal) => (exited = signal ? `it was killed by ${signal}` : `it exited with code ${code}`),
+    );
     child.once('error', (error) => (exited = error.message));
     child.unref();
   } finally {
@@ -133,7 +142,9 @@ export async function daemonStatus(options: Pick<DaemonOptions, 'home'> = {}): P
 }
 
 /** `skyrun local stop`: ask the daemon to stop and wait until it has (SIGKILL after `timeoutMs`). */
-export async function stopDaemon(options: Pick<DaemonOptions, 'home'> & { timeoutMs?: number } = {}): Promise<{ stopped: boolean; pid?: number }> {
+export async function stopDaemon(
+  options: Pick<DaemonOptions, 'home'> & { timeoutMs?: number } = {},
+): Promise<{ stopped: boolean; pid?: number }> {
   const home = resolveSkyrunHome(options.home);
   const paths = homePaths(home);
   const client = await connectDaemon(home);

@@ -143,7 +143,8 @@ export class ArtifactStore {
     const removed: string[] = [];
     for (const name of names) {
       if (keep.has(name) || this.#pending.has(name)) continue;
-      if (name.startsWith('.tmp-') && [...this.#pending.keys()].some((s) => name.startsWith(`.tmp-${s.slice(0, 12)}`))) continue;
+      if (name.startsWith('.tmp-') && [...this.#pending.keys()].some((s) => name.startsWith(`.tmp-${s.slice(0, 12)}`)))
+        continue;
       await rm(join(this.root, name), { recursive: true, force: true });
       removed.push(name);
     }

@@ -175,7 +175,11 @@ export class AsyncQueue {
     if (this.#closed || !this.#events.has(event.id)) return;
     if (!failure && result === undefined) {
       this.#forget(event.id);
-      this.#options.log(event.functionName, event.id, `Async invocation ${event.id} dropped: the function is no longer deployed`);
+      this.#options.log(
+        event.functionName,
+        event.id,
+        `Async invocation ${event.id} dropped: the function is no longer deployed`,
+      );
       return;
     }
     if (!failure && !result!.functionError) {

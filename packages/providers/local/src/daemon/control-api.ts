@@ -3,7 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DaemonError } from './daemon-error.js';
 import type { LocalDaemon } from './local-daemon.js';
 import type { LogStore } from './log-store.js';
-import type { DeployRequest, ErrorBody, InvokeRequestDto, RemoveRequest, StatusResponse, StoredLogLine } from './protocol.js';
+import type {
+  DeployRequest,
+  ErrorBody,
+  InvokeRequestDto,
+  RemoveRequest,
+  StatusResponse,
+  StoredLogLine,
+} from './protocol.js';
 import { CONTROL_PREFIX } from './protocol.js';
 
 export interface ControlApiOptions {
@@ -27,7 +34,11 @@ function sendError(res: ServerResponse, error: unknown): void {
   const e =
     error instanceof DaemonError
       ? error
-      : new DaemonError('LOCAL_DAEMON_INTERNAL', `The local daemon failed: ${(error as Error)?.message ?? String(error)}`, 500);
+      : new DaemonError(
+          'LOCAL_DAEMON_INTERNAL',
+          `The local daemon failed: ${(error as Error)?.message ?? String(error)}`,
+          500,
+        );
   const body: ErrorBody = { error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } };
   if (!res.headersSent) send(res, e.status, body);
   else res.end();
@@ -82,7 +93,11 @@ export function createControlApi(options: ControlApiOptions): (req: IncomingMess
         case 'POST /remove':
           return send(res, 200, await daemon.remove((await readJson(req)) as RemoveRequest));
         case 'GET /info':
-          return send(res, 200, daemon.info(required(url.searchParams, 'service'), required(url.searchParams, 'stage')));
+          return send(
+            res,
+            200,
+            daemon.info(required(url.searchParams, 'service'), required(url.searchParams, 'stage')),
+          );
         case 'POST /invoke':
           return send(res, 200, await daemon.invoke((await readJson(req)) as InvokeRequestDto));
         case 'GET /logs':

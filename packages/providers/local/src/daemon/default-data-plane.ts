@@ -1,5 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import { createApiServer, createFunctionEngine, createInvokeApiHandler, type ApiServer, type FunctionEngineOptions } from '../engine/index.js';
+import {
+  createApiServer,
+  createFunctionEngine,
+  createInvokeApiHandler,
+  type ApiServer,
+  type FunctionEngineOptions,
+} from '../engine/index.js';
 import type { HttpRoute } from '../engine/types.js';
 import type { DataPlane, GatewayHost } from './data-plane.js';
 
@@ -10,7 +16,11 @@ export interface DefaultDataPlaneOptions {
 
 function unknownOperation(res: ServerResponse): void {
   const body = JSON.stringify({ message: 'UnknownOperationException' });
-  res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(404, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': 'UnknownOperationException',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

@@ -21,7 +21,13 @@ import type {
 } from './protocol.js';
 import { compileSchedule, ScheduleExpressionError, type CompiledSchedule } from './schedule-expression.js';
 import type { Scheduler, ScheduleJob } from './scheduler.js';
-import { serviceKey, type FunctionState, type ScheduleState, type ServiceState, type StateStore } from './state-store.js';
+import {
+  serviceKey,
+  type FunctionState,
+  type ScheduleState,
+  type ServiceState,
+  type StateStore,
+} from './state-store.js';
 
 export interface LocalDaemonParts {
   readonly dataPlane: DataPlane;
@@ -128,7 +134,11 @@ export class LocalDaemon {
         throw new DaemonError('LOCAL_BAD_REQUEST', `invalid function entry ${JSON.stringify(fn?.key)}.`);
       }
       if (names.has(fn.name)) {
-        throw new DaemonError('LOCAL_NAME_CONFLICT', `Two functions are deployed under the same name "${fn.name}".`, 409);
+        throw new DaemonError(
+          'LOCAL_NAME_CONFLICT',
+          `Two functions are deployed under the same name "${fn.name}".`,
+          409,
+        );
       }
       names.add(fn.name);
       for (const other of this.#p.store.services()) {
@@ -159,7 +169,14 @@ export class LocalDaemon {
         const codeChanged = previous.sha256 !== desired.artifact.sha256;
         const configChanged = previous.configHash !== hash;
         action = codeChanged || configChanged ? 'update' : 'unchanged';
-        reason = codeChanged && configChanged ? 'code and configuration changed' : codeChanged ? 'code changed' : configChanged ? 'configuration changed' : undefined;
+        reason =
+          codeChanged && configChanged
+            ? 'code and configuration changed'
+            : codeChanged
+              ? 'code changed'
+              : configChanged
+                ? 'configuration changed'
+                : undefined;
       }
       functions.push({ desired, previous, action, configHash: hash });
       changes.push({ action, resource: 'function', name: desired.key, ...(reason ? { reason } : {}) });
@@ -169,14 +186,20 @@ export class LocalDaemon {
         changes.push({ action: oldRoutes.has(r) ? 'unchanged' : 'create', resource: 'route', name: r });
       }
       for (const r of oldRoutes) if (!newRoutes.has(r)) changes.push({ action: 'delete', resource: 'route', name: r });
-      const sched = (s: { expression: string; enabled: boolean; input?: unknown }) => JSON.stringify([s.expression, s.enabled, s.input ?? null]);
+      const sched = (s: { expression: string; enabled: boolean; input?: unknown }) =>
+        JSON.stringify([s.expression, s.enabled, s.input ?? null]);
       const oldSchedules = new Map((previous?.schedules ?? []).map((s) => [sched(s), s.expression]));
       const newSchedules = new Map(desired.schedules.map((s) => [sched(s), s.expression]));
       for (const [id, expr] of newSchedules) {
-        changes.push({ action: oldSchedules.has(id) ? 'unchanged' : 'create', resource: 'schedule', name: `${desired.key} ${expr}` });
+        changes.push({
+          action: oldSchedules.has(id) ? 'unchanged' : 'create',
+          resource: 'schedule',
+          name: `${desired.key} ${expr}`,
+        });
       }
       for (const [id, expr] of oldSchedules) {
-        if (!newSchedules.has(id)) changes.push({ action: 'delete', resource: 'schedule', name: `${desired.key} ${expr}` });
+        if (!newSchedules.has(id))
+          changes.push({ action: 'delete', resource: 'schedule', name: `${desired.key} ${expr}` });
       }
     }
     const deleted: FunctionState[] = [];
@@ -187,7 +210,8 @@ export class LocalDaemon {
         deleted.push(fn);
         changes.push({ action: 'delete', resource: 'function', name: fn.key });
         for (const r of fn.routes) changes.push({ action: 'delete', resource: 'route', name: routeId(r) });
-        for (const s of fn.schedules) changes.push({ action: 'delete', resource: 'schedule', name: `${fn.key} ${s.expression}` });
+        for (const s of fn.schedules)
+          changes.push({ action: 'delete', resource: 'schedule', name: `${fn.key} ${s.expression}` });
       }
     }
     return { changes, functions, deleted };
@@ -228,10 +252,18 @@ export class LocalDaemon {
     await Promise.all(
       changed.map(async (fp) => {
         try {
-          dirs.set(fp.desired.key, await this.#p.artifacts.ensure(fp.desired.artifact.path, fp.desired.artifact.sha256));
+          dirs.set(
+            fp.desired.key,
+            await this.#p.artifacts.ensure(fp.desired.artifact.path, fp.desired.artifact.sha256),
+          );
         } catch (error) {
           const message = error instanceof ArtifactError ? error.message : describeError(error);
-          throw new DaemonError('LOCAL_ARTIFACT_INVALID', `The artifact of function "${fp.desired.key}" cannot be used: ${message}`, 400, 'Package the service again (skyrun package) and redeploy.');
+          throw new DaemonError(
+            'LOCAL_ARTIFACT_INVALID',
+            `The artifact of function "${fp.desired.key}" cannot be used: ${message}`,
+            400,
+            'Package the service again (skyrun package) and redeploy.',
+          );
         }
       }),
     );
@@ -248,24 +280,36 @@ export class LocalDaemon {
       .filter((f): f is { key: string; error: unknown } => !!f);
     if (failures.length) {
       await Promise.allSettled(
-        settled.filter((s): s is PromiseFulfilledResult<PreparedVersion> => s.status === 'fulfilled').map((s) => engine.discard(s.value)),
+        settled
+          .filter((s): s is PromiseFulfilledResult<PreparedVersion> => s.status === 'fulfilled')
+          .map((s) => engine.discard(s.value)),
       );
       if (newListener) await gateway.close(apiKey).catch(() => undefined);
-      const detail = failures.map((f) => `function "${f.key}" failed to initialise: ${describeError(f.error)}`).join('; ');
+      const detail = failures
+        .map((f) => `function "${f.key}" failed to initialise: ${describeError(f.error)}`)
+        .join('; ');
       throw new DaemonError(
         'LOCAL_FUNCTION_INIT_FAILED',
         `Deploy rejected: ${detail}.`,
         422,
-        current ? 'The previous version keeps serving. Fix the handler and deploy again.' : 'Nothing was deployed. Fix the handler and deploy again.',
+        current
+          ? 'The previous version keeps serving. Fix the handler and deploy again.'
+          : 'Nothing was deployed. Fix the handler and deploy again.',
       );
     }
 
     // Commit: activate, swap routes, schedules, state.
     for (const s of settled) engine.activate((s as PromiseFulfilledResult<PreparedVersion>).value);
-    const functions: Record<string, FunctionState> = request.mode === 'function' ? { ...(current?.functions ?? {}) } : {};
+    const functions: Record<string, FunctionState> =
+      request.mode === 'function' ? { ...(current?.functions ?? {}) } : {};
     for (const fp of diff.functions) {
       const spec = specs.find((s) => s.key === fp.desired.key);
-      functions[fp.desired.key] = this.#functionState(request, fp, spec ?? fp.previous!.spec, this.#p.scheduler.clock.now());
+      functions[fp.desired.key] = this.#functionState(
+        request,
+        fp,
+        spec ?? fp.previous!.spec,
+        this.#p.scheduler.clock.now(),
+      );
       this.#p.logs.setTarget(fp.desired.name, { service: request.service, stage: request.stage, key: fp.desired.key });
     }
     const next: ServiceState = {
@@ -277,13 +321,18 @@ export class LocalDaemon {
       deployedAt: new Date(now).toISOString(),
       functions,
     };
-    gateway.setRoutes(apiKey, Object.values(functions).flatMap((f) => f.routes));
+    gateway.setRoutes(
+      apiKey,
+      Object.values(functions).flatMap((f) => f.routes),
+    );
     await this.#armSchedules(next);
     this.#p.store.put(request.service, request.stage, next);
 
     // Functions gone (deleted, or renamed: the old name stops once the new one serves).
     const liveNames = new Set(Object.values(functions).map((f) => f.name));
-    const gone = [...diff.deleted, ...diff.functions.flatMap((fp) => (fp.previous ? [fp.previous] : []))].filter((f) => !liveNames.has(f.name));
+    const gone = [...diff.deleted, ...diff.functions.flatMap((fp) => (fp.previous ? [fp.previous] : []))].filter(
+      (f) => !liveNames.has(f.name),
+    );
     for (const fn of gone) await this.#retire(fn.name);
     this.#scheduleGc();
     return { changes: diff.changes, info: this.#info(next) };
@@ -325,7 +374,16 @@ export class LocalDaemon {
       const same = fp.previous?.schedules.find((o) => o.expression === s.expression);
       return { ...s, anchor: same?.anchor ?? now };
     });
-    return { key: d.key, name: d.name, version: spec.version, sha256: d.artifact.sha256, configHash: fp.configHash, spec, routes, schedules };
+    return {
+      key: d.key,
+      name: d.name,
+      version: spec.version,
+      sha256: d.artifact.sha256,
+      configHash: fp.configHash,
+      spec,
+      routes,
+      schedules,
+    };
   }
 
   async #compile(expression: string, key: string): Promise<CompiledSchedule> {
@@ -339,7 +397,12 @@ export class LocalDaemon {
       return await pending;
     } catch (error) {
       if (error instanceof ScheduleExpressionError) {
-        throw new DaemonError('LOCAL_SCHEDULE_INVALID', `Function "${key}": ${error.message}.`, 400, 'See https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html for the syntax.');
+        throw new DaemonError(
+          'LOCAL_SCHEDULE_INVALID',
+          `Function "${key}": ${error.message}.`,
+          400,
+          'See https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html for the syntax.',
+        );
       }
       throw error;
     }
@@ -364,9 +427,14 @@ export class LocalDaemon {
     this.#p.scheduler.set(serviceKey(service.service, service.stage), jobs);
   }
 
-  async #openListener(apiKey: string, current: ServiceState | undefined, requested: number | undefined): Promise<number> {
+  async #openListener(
+    apiKey: string,
+    current: ServiceState | undefined,
+    requested: number | undefined,
+  ): Promise<number> {
     const { gateway } = this.#p.dataPlane;
-    if (current && (requested === undefined || requested === current.apiPort)) return gateway.listen(apiKey, current.apiPort);
+    if (current && (requested === undefined || requested === current.apiPort))
+      return gateway.listen(apiKey, current.apiPort);
     if (requested === undefined) return this.#listenOnFreePort(apiKey);
     // A fixed port (provider.apiPort), new or changed: the old listener (if any) makes room.
     if (current) await gateway.close(apiKey).catch(() => undefined);
@@ -475,7 +543,10 @@ export class LocalDaemon {
           }
         }),
       );
-      gateway.setRoutes(key, Object.values(state.functions).flatMap((f) => f.routes));
+      gateway.setRoutes(
+        key,
+        Object.values(state.functions).flatMap((f) => f.routes),
+      );
       try {
         await this.#armSchedules(state);
       } catch (error) {
@@ -490,7 +561,12 @@ export class LocalDaemon {
   info(service: string, stage: string): ServiceInfoDto {
     const state = this.#p.store.get(service, stage);
     if (!state) {
-      throw new DaemonError('LOCAL_SERVICE_NOT_DEPLOYED', `${service} (stage ${stage}) is not deployed on the local runtime.`, 404, 'Run skyrun deploy first.');
+      throw new DaemonError(
+        'LOCAL_SERVICE_NOT_DEPLOYED',
+        `${service} (stage ${stage}) is not deployed on the local runtime.`,
+        404,
+        'Run skyrun deploy first.',
+      );
     }
     return this.#info(state);
   }
@@ -516,7 +592,11 @@ export class LocalDaemon {
       apiUrl,
       invokeUrl: `http://127.0.0.1:${this.#p.mainPort()}`,
       endpoints: Object.values(state.functions).flatMap((f) =>
-        f.routes.map((r) => ({ method: r.method, url: r.path === '*' ? `${apiUrl}/*` : `${apiUrl}${r.path}`, function: f.key })),
+        f.routes.map((r) => ({
+          method: r.method,
+          url: r.path === '*' ? `${apiUrl}/*` : `${apiUrl}${r.path}`,
+          function: f.key,
+        })),
       ),
       functions,
       deployedAt: state.deployedAt,
@@ -584,7 +664,13 @@ export class LocalDaemon {
   /** A line written by the daemon about a function (async retries, drops). */
   logSystem(functionName: string, requestId: string | undefined, message: string): void {
     const version = this.#findByName(functionName)?.version ?? '$LATEST';
-    const record: LogRecord = { timestamp: Date.now(), function: functionName, version, ...(requestId ? { requestId } : {}), message };
+    const record: LogRecord = {
+      timestamp: Date.now(),
+      function: functionName,
+      version,
+      ...(requestId ? { requestId } : {}),
+      message,
+    };
     this.#p.logs.append(record);
   }
 

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LogRecord } from '../engine/types.js';
 import type { StoredLogLine } from './protocol.js';
@@ -70,9 +80,7 @@ export class LogStore {
   /** Store one record (from the engine or from the daemon itself). */
   append(record: LogRecord): void {
     const target = this.#targets.get(record.function);
-    const file = target
-      ? this.fileFor(target)
-      : join(this.root, '_unknown', `${safeSegment(record.function)}.log`);
+    const file = target ? this.fileFor(target) : join(this.root, '_unknown', `${safeSegment(record.function)}.log`);
     const line: StoredLogLine = {
       timestamp: record.timestamp,
       function: record.function,

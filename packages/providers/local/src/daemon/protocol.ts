@@ -152,7 +152,12 @@ export interface StatusResponse {
   readonly home: string;
   readonly protocol: number;
   readonly startedAt: string;
-  readonly services: readonly { readonly service: string; readonly stage: string; readonly apiPort: number; readonly functions: number }[];
+  readonly services: readonly {
+    readonly service: string;
+    readonly stage: string;
+    readonly apiPort: number;
+    readonly functions: number;
+  }[];
   readonly queuedEvents: number;
 }
 

@@ -41,9 +41,10 @@ function compileRate(expression: string, body: string): CompiledSchedule {
 function translateAwsDayOfWeek(field: string, expression: string): string {
   if (field === '?' || field === '*') return '*';
   if (field === 'L') return '6';
-  return field.replace(/(^|[,\-])(\d+)/g, (_all, sep: string, n: string) => {
+  return field.replace(/(^|[,-])(\d+)/g, (_all, sep: string, n: string) => {
     const day = Number(n);
-    if (day < 1 || day > 7) throw new ScheduleExpressionError(expression, `day-of-week ${day} is out of range 1-7 (SUN-SAT)`);
+    if (day < 1 || day > 7)
+      throw new ScheduleExpressionError(expression, `day-of-week ${day} is out of range 1-7 (SUN-SAT)`);
     return `${sep}${day - 1}`;
   });
 }
@@ -76,7 +77,8 @@ async function compileCron(expression: string, fields: string[], aws: boolean): 
     if (dom !== '?' && dow !== '?') {
       throw new ScheduleExpressionError(expression, 'AWS cron needs "?" in day-of-month or day-of-week');
     }
-    if (/W/.test(dom)) throw new ScheduleExpressionError(expression, 'the "W" (nearest weekday) operator is not supported locally');
+    if (/W/.test(dom))
+      throw new ScheduleExpressionError(expression, 'the "W" (nearest weekday) operator is not supported locally');
     cron = `0 ${minute} ${hour} ${dom === '?' ? '*' : dom} ${month} ${translateAwsDayOfWeek(dow, expression)}`;
     year = compileYear(yearField, expression);
   } else {

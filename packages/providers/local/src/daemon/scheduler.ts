@@ -101,14 +101,17 @@ export class Scheduler {
       cancels.delete(job.id);
       return;
     }
-    const cancel = this.clock.setTimer(() => {
-      if (![...this.#groups.values()].includes(cancels)) return;
-      try {
-        this.fire(job, at);
-      } finally {
-        this.#arm(cancels, job, Math.max(at, this.clock.now() - 1));
-      }
-    }, Math.max(0, at - this.clock.now()));
+    const cancel = this.clock.setTimer(
+      () => {
+        if (![...this.#groups.values()].includes(cancels)) return;
+        try {
+          this.fire(job, at);
+        } finally {
+          this.#arm(cancels, job, Math.max(at, this.clock.now() - 1));
+        }
+      },
+      Math.max(0, at - this.clock.now()),
+    );
     cancels.set(job.id, cancel);
   }
 }

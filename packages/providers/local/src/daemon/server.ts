@@ -79,7 +79,11 @@ function acquirePidLock(paths: HomePaths): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readFileSync(paths.pidLock, 'utf8').trim());
       if (pid && alive(pid)) {
-        throw new DaemonError('LOCAL_DAEMON_RUNNING', `A skyrun daemon (pid ${pid}) already runs for ${paths.home}.`, 409);
+        throw new DaemonError(
+          'LOCAL_DAEMON_RUNNING',
+          `A skyrun daemon (pid ${pid}) already runs for ${paths.home}.`,
+          409,
+        );
       }
       rmSync(paths.pidLock, { force: true });
     }
@@ -122,7 +126,9 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
   const paths = homePaths(options.home);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   acquirePidLock(paths);
-  const report = options.report ?? ((message: string) => process.stderr.write(`[skyrun-daemon] ${new Date().toISOString()} ${message}\n`));
+  const report =
+    options.report ??
+    ((message: string) => process.stderr.write(`[skyrun-daemon] ${new Date().toISOString()} ${message}\n`));
   try {
     return await start(options, paths, report);
   } catch (error) {
@@ -131,7 +137,11 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
   }
 }
 
-async function start(options: DaemonServerOptions, paths: HomePaths, report: (message: string) => void): Promise<DaemonServer> {
+async function start(
+  options: DaemonServerOptions,
+  paths: HomePaths,
+  report: (message: string) => void,
+): Promise<DaemonServer> {
   const token = readOrCreateToken(paths);
   const { engine } = options.dataPlane;
   const store = new StateStore(paths.state);
@@ -139,13 +149,15 @@ async function start(options: DaemonServerOptions, paths: HomePaths, report: (me
   const logs = new LogStore({ root: paths.logs, retentionBytes: options.logRetentionBytes });
   const unsubscribeLogs = engine.onLog((record) => logs.append(record));
   let mainPort = 0;
-  let daemon!: LocalDaemon;
   const queue = new AsyncQueue({
     dir: paths.queue,
     retryDelaysMs: options.asyncRetryDelaysMs,
     invoke: async (event) => {
-      if (engine.has(event.functionName)) return engine.invoke(event.functionName, event.payload, { requestId: event.id });
-      const known = daemon.services().some((s) => Object.values(s.functions).some((f) => f.name === event.functionName));
+      if (engine.has(event.functionName))
+        return engine.invoke(event.functionName, event.payload, { requestId: event.id });
+      const known = daemon
+        .services()
+        .some((s) => Object.values(s.functions).some((f) => f.name === event.functionName));
       if (known) throw new Error('the function is not running');
       return undefined;
     },
@@ -158,7 +170,7 @@ async function start(options: DaemonServerOptions, paths: HomePaths, report: (me
       report(`schedule of ${job.functionName} could not be queued: ${(error as Error).message}`);
     }
   });
-  daemon = new LocalDaemon({
+  const daemon: LocalDaemon = new LocalDaemon({
     dataPlane: options.dataPlane,
     store,
     artifacts,
@@ -182,7 +194,14 @@ async function start(options: DaemonServerOptions, paths: HomePaths, report: (me
     home: paths.home,
     protocol: PROTOCOL_VERSION,
     startedAt,
-    services: daemon.services().map((s) => ({ service: s.service, stage: s.stage, apiPort: s.apiPort, functions: Object.keys(s.functions).length })),
+    services: daemon
+      .services()
+      .map((s) => ({
+        service: s.service,
+        stage: s.stage,
+        apiPort: s.apiPort,
+        functions: Object.keys(s.functions).length,
+      })),
     queuedEvents: queue.size,
   });
   const control = createControlApi({ token, daemon, logs, status, shutdown: () => void close() });
@@ -199,7 +218,8 @@ async function start(options: DaemonServerOptions, paths: HomePaths, report: (me
   try {
     mainPort = await listen(server, wanted);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (error as NodeJS.ErrnoException).code !== 'EACCES')
+      throw error;
     report(`port ${wanted} is taken; the Invoke API uses a free port instead`);
     mainPort = await listen(server, 0);
   }
@@ -221,7 +241,9 @@ async function start(options: DaemonServerOptions, paths: HomePaths, report: (me
         server.close(() => r());
         server.closeAllConnections();
       });
-      await options.dataPlane.close().catch((error: unknown) => report(`data plane close failed: ${(error as Error).message}`));
+      await options.dataPlane
+        .close()
+        .catch((error: unknown) => report(`data plane close failed: ${(error as Error).message}`));
       logs.close();
       rmSync(paths.pidLock, { force: true });
       resolveClosed();

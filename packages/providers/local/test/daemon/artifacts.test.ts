@@ -72,7 +72,12 @@ describe('artifacts', () => {
 
   it('a deploy with an unsafe artifact fails with LOCAL_ARTIFACT_INVALID', async () => {
     const plane = createFakeDataPlane();
-    const server = await startDaemonServer({ home: join(tmp.dir, 'home'), port: 0, dataPlane: plane, report: () => {} });
+    const server = await startDaemonServer({
+      home: join(tmp.dir, 'home'),
+      port: 0,
+      dataPlane: plane,
+      report: () => {},
+    });
     try {
       const zip = await zipWithName(tmp.dir, 'evil', 'xx/evil.js', '../evil.js');
       await expect(server.daemon.deploy(request([fn('a', zip)]))).rejects.toMatchObject({

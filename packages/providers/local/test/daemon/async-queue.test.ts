@@ -41,14 +41,29 @@ describe('async invocations', () => {
 
   it('retries a failing event twice, then drops it and says so in the function log', async () => {
     const plane = createFakeDataPlane();
-    server = await startDaemonServer({ home: join(tmp.dir, 'home'), port: 0, dataPlane: plane, asyncRetryDelaysMs: [20, 40], report: () => {} });
+    server = await startDaemonServer({
+      home: join(tmp.dir, 'home'),
+      port: 0,
+      dataPlane: plane,
+      asyncRetryDelaysMs: [20, 40],
+      report: () => {},
+    });
     const zip = await buildZip(tmp.dir, 'a', { 'behaviour.json': JSON.stringify({ fail: 'boom' }) });
     await server.daemon.deploy(request([fn('a', zip)]));
-    const res = await server.daemon.invoke({ service: 'svc', stage: 'dev', function: 'a', payload: { x: 1 }, type: 'Event', log: false });
+    const res = await server.daemon.invoke({
+      service: 'svc',
+      stage: 'dev',
+      function: 'a',
+      payload: { x: 1 },
+      type: 'Event',
+      log: false,
+    });
     expect(res.statusCode).toBe(202);
     await server.queue.idle();
     expect(plane.engine.invocations.map((i) => i.requestId)).toEqual([res.requestId, res.requestId, res.requestId]);
-    const lines = server.logs.query({ service: 'svc', stage: 'dev', key: 'a', filter: 'Async invocation' }).map((l) => l.message);
+    const lines = server.logs
+      .query({ service: 'svc', stage: 'dev', key: 'a', filter: 'Async invocation' })
+      .map((l) => l.message);
     expect(lines).toEqual([
       `Async invocation ${res.requestId} attempt 1 failed (Unhandled Error: boom); retrying in 20 ms`,
       `Async invocation ${res.requestId} attempt 2 failed (Unhandled Error: boom); retrying in 40 ms`,
@@ -60,17 +75,36 @@ describe('async invocations', () => {
   it('keeps queued events across a restart, attempts counted', async () => {
     const home = join(tmp.dir, 'home');
     let plane = createFakeDataPlane();
-    server = await startDaemonServer({ home, port: 0, dataPlane: plane, asyncRetryDelaysMs: [60_000, 60_000], report: () => {} });
+    server = await startDaemonServer({
+      home,
+      port: 0,
+      dataPlane: plane,
+      asyncRetryDelaysMs: [60_000, 60_000],
+      report: () => {},
+    });
     const zip = await buildZip(tmp.dir, 'a', { 'behaviour.json': JSON.stringify({ fail: 'boom' }) });
     await server.daemon.deploy(request([fn('a', zip)]));
-    const { requestId } = await server.daemon.invoke({ service: 'svc', stage: 'dev', function: 'a', payload: 7, type: 'Event', log: false });
+    const { requestId } = await server.daemon.invoke({
+      service: 'svc',
+      stage: 'dev',
+      function: 'a',
+      payload: 7,
+      type: 'Event',
+      log: false,
+    });
     await expect.poll(() => plane.engine.invocations.length).toBe(1);
     await expect.poll(() => server!.queue.pending()[0]?.attempts).toBe(1);
     await server.close();
     expect(readdirSync(join(home, 'queue'))).toEqual([`${requestId}.json`]);
 
     plane = createFakeDataPlane();
-    server = await startDaemonServer({ home, port: 0, dataPlane: plane, asyncRetryDelaysMs: [10, 10], report: () => {} });
+    server = await startDaemonServer({
+      home,
+      port: 0,
+      dataPlane: plane,
+      asyncRetryDelaysMs: [10, 10],
+      report: () => {},
+    });
     expect(server.queue.size).toBe(1);
     // The stored retry time is a minute away: move it to now so the test does not wait.
     const pending = server.queue.pending()[0]!;
@@ -79,7 +113,13 @@ describe('async invocations', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(home, 'queue', `${requestId}.json`), JSON.stringify({ ...pending, nextAttemptAt: 0 }));
     plane = createFakeDataPlane();
-    server = await startDaemonServer({ home, port: 0, dataPlane: plane, asyncRetryDelaysMs: [10, 10], report: () => {} });
+    server = await startDaemonServer({
+      home,
+      port: 0,
+      dataPlane: plane,
+      asyncRetryDelaysMs: [10, 10],
+      report: () => {},
+    });
     await server.queue.idle();
     // Two more attempts after the restart: three in all.
     expect(plane.engine.invocations.map((i) => i.requestId)).toEqual([requestId, requestId]);

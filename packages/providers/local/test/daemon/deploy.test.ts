@@ -14,7 +14,13 @@ describe('deploys', () => {
   let plane: ReturnType<typeof createFakeDataPlane>;
   const start = async () => {
     plane = createFakeDataPlane();
-    server = await startDaemonServer({ home: join(tmp.dir, 'home'), port: 0, dataPlane: plane, gcDelayMs: 10, report: () => {} });
+    server = await startDaemonServer({
+      home: join(tmp.dir, 'home'),
+      port: 0,
+      dataPlane: plane,
+      gcDelayMs: 10,
+      report: () => {},
+    });
     return server;
   };
 
@@ -38,8 +44,13 @@ describe('deploys', () => {
       { action: 'create', resource: 'function', name: 'b' },
     ]);
     const deployed = await daemon.deploy(first);
-    expect(deployed.info.functions.map((f) => [f.key, f.version])).toEqual([['a', '1'], ['b', '1']]);
-    expect(deployed.info.endpoints).toEqual([{ method: 'GET', url: `http://127.0.0.1:${deployed.info.apiPort}/a/{id}`, function: 'a' }]);
+    expect(deployed.info.functions.map((f) => [f.key, f.version])).toEqual([
+      ['a', '1'],
+      ['b', '1'],
+    ]);
+    expect(deployed.info.endpoints).toEqual([
+      { method: 'GET', url: `http://127.0.0.1:${deployed.info.apiPort}/a/{id}`, function: 'a' },
+    ]);
     expect((await httpGet(`http://127.0.0.1:${deployed.info.apiPort}/a/42`)).body).toBe('"a1"');
 
     // No-op: nothing prepared, nothing extracted.
@@ -58,14 +69,23 @@ describe('deploys', () => {
       { action: 'delete', resource: 'function', name: 'b' },
     ]);
     const after = await daemon.deploy(second);
-    expect(after.info.functions.map((f) => [f.key, f.version])).toEqual([['a', '2'], ['c', '1']]);
+    expect(after.info.functions.map((f) => [f.key, f.version])).toEqual([
+      ['a', '2'],
+      ['c', '1'],
+    ]);
     expect(plane.engine.has('svc-dev-b')).toBe(false);
     expect(after.info.apiPort).toBe(deployed.info.apiPort);
     expect((await httpGet(`http://127.0.0.1:${after.info.apiPort}/a/1`)).body).toBe('"a2"');
 
     // Config-only change.
-    const third = request([fn('a', a2, { routes: [route], timeoutMs: 1000 }), fn('c', b1, { environment: { X: '1' } })]);
-    expect(daemon.plan(third).changes.find((c) => c.name === 'a')).toMatchObject({ action: 'update', reason: 'configuration changed' });
+    const third = request([
+      fn('a', a2, { routes: [route], timeoutMs: 1000 }),
+      fn('c', b1, { environment: { X: '1' } }),
+    ]);
+    expect(daemon.plan(third).changes.find((c) => c.name === 'a')).toMatchObject({
+      action: 'update',
+      reason: 'configuration changed',
+    });
 
     // The unreferenced artifact a1 is collected.
     await new Promise((r) => setTimeout(r, 50));
@@ -82,12 +102,18 @@ describe('deploys', () => {
     const other = await buildZip(tmp.dir, 'other', ok('other-v1'));
     const route = { api: 'rest' as const, payloadVersion: '1.0' as const, method: 'GET', path: '/x' };
     const { info } = await daemon.deploy(request([fn('x', good, { routes: [route] }), fn('y', other)]));
-    const bad = await buildZip(tmp.dir, 'bad', { 'behaviour.json': JSON.stringify({ initError: 'SyntaxError: Unexpected token' }) });
+    const bad = await buildZip(tmp.dir, 'bad', {
+      'behaviour.json': JSON.stringify({ initError: 'SyntaxError: Unexpected token' }),
+    });
     const other2 = await buildZip(tmp.dir, 'other2', ok('other-v2'));
-    const error = await daemon.deploy(request([fn('x', bad, { routes: [route] }), fn('y', other2)])).catch((e: unknown) => e);
+    const error = await daemon
+      .deploy(request([fn('x', bad, { routes: [route] }), fn('y', other2)]))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DaemonError);
     expect((error as DaemonError).code).toBe('LOCAL_FUNCTION_INIT_FAILED');
-    expect((error as DaemonError).message).toContain('function "x" failed to initialise: SyntaxError: Unexpected token');
+    expect((error as DaemonError).message).toContain(
+      'function "x" failed to initialise: SyntaxError: Unexpected token',
+    );
     // y's new version was prepared, then discarded: never activated.
     expect(plane.engine.discarded.map((s) => `${s.key}@${s.version}`)).toEqual(['y@2']);
     expect(plane.engine.active('svc-dev-y')?.version).toBe('1');
@@ -98,7 +124,9 @@ describe('deploys', () => {
   it('a failed first deploy leaves nothing behind', async () => {
     const { daemon } = await start();
     const bad = await buildZip(tmp.dir, 'bad', { 'index.js': 'nothing' });
-    await expect(daemon.deploy(request([fn('x', bad)]))).rejects.toThrow(/function "x" failed to initialise: Cannot find module/);
+    await expect(daemon.deploy(request([fn('x', bad)]))).rejects.toThrow(
+      /function "x" failed to initialise: Cannot find module/,
+    );
     expect(() => daemon.info('svc', 'dev')).toThrow(/not deployed/);
   });
 
@@ -140,7 +168,10 @@ describe('deploys', () => {
     await daemon.deploy(request([fn('a', a), fn('b', a)]));
     const a2 = await buildZip(tmp.dir, 'a2', ok('a2'));
     const res = await daemon.deploy(request([fn('a', a2)], { mode: 'function' }));
-    expect(res.info.functions.map((f) => [f.key, f.version])).toEqual([['a', '2'], ['b', '1']]);
+    expect(res.info.functions.map((f) => [f.key, f.version])).toEqual([
+      ['a', '2'],
+      ['b', '1'],
+    ]);
   });
 
   it('gives each service+stage its own listener, stable across redeploys and restarts', async () => {
@@ -181,7 +212,14 @@ describe('deploys', () => {
     const a = await buildZip(tmp.dir, 'a', ok());
     const route = { api: 'http' as const, payloadVersion: '2.0' as const, method: 'GET', path: '/' };
     const { info } = await daemon.deploy(request([fn('a', a, { routes: [route] })]));
-    await daemon.invoke({ service: 'svc', stage: 'dev', function: 'a', payload: {}, type: 'RequestResponse', log: false });
+    await daemon.invoke({
+      service: 'svc',
+      stage: 'dev',
+      function: 'a',
+      payload: {},
+      type: 'RequestResponse',
+      log: false,
+    });
     expect(logs.query({ service: 'svc', stage: 'dev', key: 'a' }).length).toBeGreaterThan(0);
     expect(await daemon.remove({ service: 'svc', stage: 'dev' })).toEqual({ removed: ['svc-dev-a'] });
     expect(plane.engine.has('svc-dev-a')).toBe(false);

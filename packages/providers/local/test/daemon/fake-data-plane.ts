@@ -50,7 +50,10 @@ export function createFakeEngine(): FakeEngine {
     active: (name) => active.get(name)?.spec,
     async prepare(spec) {
       const file = join(spec.codeDir, 'behaviour.json');
-      if (!existsSync(file)) throw Object.assign(new Error(`Cannot find module '${spec.handler}'`), { errorType: 'Runtime.ImportModuleError' });
+      if (!existsSync(file))
+        throw Object.assign(new Error(`Cannot find module '${spec.handler}'`), {
+          errorType: 'Runtime.ImportModuleError',
+        });
       const behaviour = JSON.parse(readFileSync(file, 'utf8')) as Behaviour;
       if (behaviour.prepareMs) await new Promise((r) => setTimeout(r, behaviour.prepareMs));
       if (behaviour.initError) throw new Error(behaviour.initError);
@@ -115,7 +118,9 @@ function matches(route: HttpRoute, method: string, path: string): boolean {
   return re.test(path);
 }
 
-export function createFakeGateway(engine: FunctionEngine): GatewayHost & { routes(apiKey: string): readonly HttpRoute[] } {
+export function createFakeGateway(
+  engine: FunctionEngine,
+): GatewayHost & { routes(apiKey: string): readonly HttpRoute[] } {
   const servers = new Map<string, { server: Server; port: number }>();
   const tables = new Map<string, readonly HttpRoute[]>();
   return {
@@ -160,7 +165,10 @@ export function createFakeGateway(engine: FunctionEngine): GatewayHost & { route
   };
 }
 
-export function createFakeDataPlane(): DataPlane & { engine: FakeEngine; gateway: ReturnType<typeof createFakeGateway> } {
+export function createFakeDataPlane(): DataPlane & {
+  engine: FakeEngine;
+  gateway: ReturnType<typeof createFakeGateway>;
+} {
   const engine = createFakeEngine();
   const gateway = createFakeGateway(engine);
   return {

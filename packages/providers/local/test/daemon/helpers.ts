@@ -11,7 +11,11 @@ export function tempDir(prefix = 'skyrun-test-'): { dir: string; cleanup(): void
 }
 
 /** Build a zip with `archiver` from a name → content map; returns its path and sha256. */
-export async function buildZip(dir: string, name: string, files: Record<string, string>): Promise<{ path: string; sha256: string }> {
+export async function buildZip(
+  dir: string,
+  name: string,
+  files: Record<string, string>,
+): Promise<{ path: string; sha256: string }> {
   const path = join(dir, `${name}.zip`);
   await new Promise<void>((resolve, reject) => {
     const out = createWriteStream(path);
@@ -25,7 +29,11 @@ export async function buildZip(dir: string, name: string, files: Record<string, 
   return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
 }
 
-export function fn(key: string, artifact: { path: string; sha256: string }, extra: Partial<DesiredFunction> = {}): DesiredFunction {
+export function fn(
+  key: string,
+  artifact: { path: string; sha256: string },
+  extra: Partial<DesiredFunction> = {},
+): DesiredFunction {
   return {
     key,
     name: `svc-dev-${key}`,

@@ -16,7 +16,13 @@ describe('log store', () => {
   it('stores JSON lines per function and answers by start time and filter', () => {
     const logs = new LogStore({ root: tmp.dir });
     logs.setTarget('svc-dev-a', target);
-    logs.append({ timestamp: 1000, function: 'svc-dev-a', version: '1', requestId: 'r1', message: 'START RequestId: r1' });
+    logs.append({
+      timestamp: 1000,
+      function: 'svc-dev-a',
+      version: '1',
+      requestId: 'r1',
+      message: 'START RequestId: r1',
+    });
     logs.append({ timestamp: 2000, function: 'svc-dev-a', version: '1', requestId: 'r1', message: 'hello world' });
     logs.append({ timestamp: 3000, function: 'svc-dev-a', version: '2', message: 'goodbye' });
     expect(logs.query(target).map((l) => l.message)).toEqual(['START RequestId: r1', 'hello world', 'goodbye']);
@@ -58,7 +64,13 @@ describe('log store', () => {
     // Timestamps stay in order across the rotated file and the current one.
     expect(lines.map((l) => l.timestamp)).toEqual([...lines.map((l) => l.timestamp)].sort((a, b) => a - b));
     // A single burst bigger than the retention keeps its tail only.
-    for (let i = 0; i < 500; i++) logs.append({ timestamp: 10_000 + i, function: 'svc-dev-a', version: '1', message: `burst ${i} ${'y'.repeat(40)}` });
+    for (let i = 0; i < 500; i++)
+      logs.append({
+        timestamp: 10_000 + i,
+        function: 'svc-dev-a',
+        version: '1',
+        message: `burst ${i} ${'y'.repeat(40)}`,
+      });
     logs.flush();
     const total2 = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
     expect(total2).toBeLessThanOrEqual(8192);

@@ -96,14 +96,32 @@ describe.skipIf(!built)('daemon process: SIGKILL and restart', () => {
     // Budget is measured in bench/; this only guards against pathological slowness.
     expect(Date.now() - started).toBeLessThan(10_000);
 
-    const sync = await client.request<InvokeResponseDto>('POST', '/invoke', { service: 'svc', stage: 'dev', function: 'web', payload: { n: 'acked' }, type: 'RequestResponse', log: true });
+    const sync = await client.request<InvokeResponseDto>('POST', '/invoke', {
+      service: 'svc',
+      stage: 'dev',
+      function: 'web',
+      payload: { n: 'acked' },
+      type: 'RequestResponse',
+      log: true,
+    });
     expect(sync.statusCode).toBe(200);
     expect(sync.logs).toContain('got {"n":"acked"}');
     // A failing event: attempt 1 fails at once, the retry waits 3 s: we kill the daemon in between.
-    const queued = await client.request<InvokeResponseDto>('POST', '/invoke', { service: 'svc', stage: 'dev', function: 'flaky', payload: { fail: true }, type: 'Event', log: false });
+    const queued = await client.request<InvokeResponseDto>('POST', '/invoke', {
+      service: 'svc',
+      stage: 'dev',
+      function: 'flaky',
+      payload: { fail: true },
+      type: 'Event',
+      log: false,
+    });
     expect(queued.statusCode).toBe(202);
-    await expect.poll(async () => (await logsOf(client, 'flaky', 'attempt 1 failed')).length, { timeout: 5_000 }).toBe(1);
-    await expect.poll(async () => (await logsOf(client, 'tick', 'got {"tick":true}')).length, { timeout: 5_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await logsOf(client, 'flaky', 'attempt 1 failed')).length, { timeout: 5_000 })
+      .toBe(1);
+    await expect
+      .poll(async () => (await logsOf(client, 'tick', 'got {"tick":true}')).length, { timeout: 5_000 })
+      .toBeGreaterThan(0);
 
     killHard(first.pid);
     await waitGone(first.pid);
@@ -121,10 +139,15 @@ describe.skipIf(!built)('daemon process: SIGKILL and restart', () => {
     expect((await logsOf(again, 'web', 'got {"n":"acked"}')).length).toBe(1);
     // The schedule fires again.
     const ticksBefore = (await logsOf(again, 'tick', 'got {"tick":true}')).length;
-    await expect.poll(async () => (await logsOf(again, 'tick', 'got {"tick":true}')).length, { timeout: 5_000 }).toBeGreaterThan(ticksBefore);
+    await expect
+      .poll(async () => (await logsOf(again, 'tick', 'got {"tick":true}')).length, { timeout: 5_000 })
+      .toBeGreaterThan(ticksBefore);
     // The queued event is retried after the restart: attempts 2 and 3, then dropped.
     await expect
-      .poll(async () => (await logsOf(again, 'flaky', 'failed after 3 attempts')).length, { timeout: 15_000, interval: 200 })
+      .poll(async () => (await logsOf(again, 'flaky', 'failed after 3 attempts')).length, {
+        timeout: 15_000,
+        interval: 200,
+      })
       .toBe(1);
     expect((await logsOf(again, 'flaky', 'got {"fail":true}')).length).toBe(3);
     // (schedule ticks may be in flight; the failed event is gone)

@@ -79,7 +79,9 @@ describe('schedules in the daemon', () => {
               { expression: 'cron(0 12 * * ? *)', enabled: false },
             ],
           }),
-          fn('noon', zip, { schedules: [{ expression: 'cron(0 12 * * ? *)', enabled: true, input: { hello: 'noon' }, name: 'lunch' }] }),
+          fn('noon', zip, {
+            schedules: [{ expression: 'cron(0 12 * * ? *)', enabled: true, input: { hello: 'noon' }, name: 'lunch' }],
+          }),
         ],
         { region: 'eu-west-1' },
       ),

@@ -28,7 +28,15 @@ function service(functions: FunctionSpec[], providerName = 'local'): Service {
   return {
     name: 'shop',
     stage: 'dev',
-    provider: { name: providerName, stage: 'dev', runtime: 'nodejs20.x', memorySize: 1024, timeout: 6, environment: {}, raw: { name: providerName } },
+    provider: {
+      name: providerName,
+      stage: 'dev',
+      runtime: 'nodejs20.x',
+      memorySize: 1024,
+      timeout: 6,
+      environment: {},
+      raw: { name: providerName },
+    },
     functions: Object.fromEntries(functions.map((f) => [f.key, f])),
     package: { individually: false, patterns: [], excludeDevDependencies: true },
     build: {},
@@ -56,7 +64,15 @@ function recorder() {
   return { progress, warnings, steps };
 }
 
-const http = (method: string, path: string): FunctionEvent => ({ kind: 'http', api: 'http', payloadVersion: '2.0', method, path, index: 0, raw: {} });
+const http = (method: string, path: string): FunctionEvent => ({
+  kind: 'http',
+  api: 'http',
+  payloadVersion: '2.0',
+  method,
+  path,
+  index: 0,
+  raw: {},
+});
 
 describe('the local provider runtime (in-process daemon)', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -71,7 +87,14 @@ describe('the local provider runtime (in-process daemon)', () => {
     plane = createFakeDataPlane();
     server = await startDaemonServer({ home: process.env.SKYRUN_HOME, port: 0, dataPlane: plane, report: () => {} });
     const zip = await buildZip(tmp.dir, 'shop', { 'behaviour.json': JSON.stringify({ response: { hello: 'shop' } }) });
-    artifact = { path: zip.path, sha256: zip.sha256, functions: ['users', 'cron', 'worker'], size: 100, files: 1, mode: 'copy' };
+    artifact = {
+      path: zip.path,
+      sha256: zip.sha256,
+      functions: ['users', 'cron', 'worker'],
+      size: 100,
+      files: 1,
+      mode: 'copy',
+    };
   });
   afterAll(async () => {
     await server.close();
@@ -108,7 +131,9 @@ describe('the local provider runtime (in-process daemon)', () => {
       'create cron',
       'create worker',
     ]);
-    expect(rec.warnings).toEqual(['The local runtime cannot serve these events and skips them: worker (sqs), worker (queue).']);
+    expect(rec.warnings).toEqual([
+      'The local runtime cannot serve these events and skips them: worker (sqs), worker (queue).',
+    ]);
     const result = await runtime.apply(ctx, plan, [artifact]);
     expect(rec.warnings).toHaveLength(1);
     expect(rec.steps).toContain('done: 3 created');
@@ -117,19 +142,29 @@ describe('the local provider runtime (in-process daemon)', () => {
       { method: 'GET', url: `http://127.0.0.1:${port}/users/{id}`, function: 'users' },
       { method: 'ANY', url: `http://127.0.0.1:${port}/{proxy+}`, function: 'users' },
     ]);
-    expect(result.outputs).toEqual({ InvokeApiEndpoint: `http://127.0.0.1:${server.port}`, ServiceEndpoint: `http://127.0.0.1:${port}` });
+    expect(result.outputs).toEqual({
+      InvokeApiEndpoint: `http://127.0.0.1:${server.port}`,
+      ServiceEndpoint: `http://127.0.0.1:${port}`,
+    });
     expect(result.functions.map((f) => [f.key, f.version])).toEqual([
       ['users', '1'],
       ['cron', '1'],
       ['worker', '1'],
     ]);
-    expect(plane.engine.active('shop-dev-users')).toMatchObject({ timeoutMs: 3000, memorySize: 256, environment: { A: '1' } });
+    expect(plane.engine.active('shop-dev-users')).toMatchObject({
+      timeoutMs: 3000,
+      memorySize: 256,
+      environment: { A: '1' },
+    });
     const res = await fetch(`http://127.0.0.1:${port}/users/7`);
     expect(await res.json()).toEqual({ hello: 'shop' });
 
     const info = await runtime.info(ctx);
     expect(info.endpoints).toEqual(result.endpoints);
-    expect(info.details).toMatchObject({ workers: { users: { workers: 1, busy: 0 } }, schedules: { cron: [{ expression: 'rate(1 day)', enabled: true }] } });
+    expect(info.details).toMatchObject({
+      workers: { users: { workers: 1, busy: 0 } },
+      schedules: { cron: [{ expression: 'rate(1 day)', enabled: true }] },
+    });
 
     // Redeploy without changes: all unchanged.
     const again = await runtime.apply(ctx, await runtime.plan(ctx, [artifact]), [artifact]);
@@ -148,7 +183,9 @@ describe('the local provider runtime (in-process daemon)', () => {
     expect(plane.engine.invocations.at(-1)).toMatchObject({ event: { b: 2 }, requestId: event.requestId });
     expect((await runtime.invoke(ctx, { function: fn, payload: {}, type: 'DryRun', log: false })).statusCode).toBe(204);
     const missing = spec('nope', []);
-    await expect(runtime.invoke(ctx, { function: missing, payload: {}, type: 'RequestResponse', log: false })).rejects.toMatchObject({
+    await expect(
+      runtime.invoke(ctx, { function: missing, payload: {}, type: 'RequestResponse', log: false }),
+    ).rejects.toMatchObject({
       code: 'LOCAL_FUNCTION_NOT_DEPLOYED',
       exitCode: 5,
     });
@@ -159,13 +196,17 @@ describe('the local provider runtime (in-process daemon)', () => {
     const fn = ctx.service.functions.users!;
     await runtime.invoke(ctx, { function: fn, payload: 'needle-1', type: 'RequestResponse', log: false });
     const lines: string[] = [];
-    for await (const line of runtime.logs(ctx, { function: fn, filter: 'needle', tail: false })) lines.push(line.message);
+    for await (const line of runtime.logs(ctx, { function: fn, filter: 'needle', tail: false }))
+      lines.push(line.message);
     expect(lines).toEqual(['handled "needle-1"']);
 
     const controller = new AbortController();
     const followed: string[] = [];
     const following = (async () => {
-      for await (const line of runtime.logs({ ...ctx, signal: controller.signal }, { function: fn, filter: 'needle', tail: true, startTime: Date.now() + 60_000 })) {
+      for await (const line of runtime.logs(
+        { ...ctx, signal: controller.signal },
+        { function: fn, filter: 'needle', tail: true, startTime: Date.now() + 60_000 },
+      )) {
         followed.push(line.message);
         if (followed.length === 2) controller.abort();
       }
@@ -180,7 +221,11 @@ describe('the local provider runtime (in-process daemon)', () => {
 
   it('deployFunction replaces one function; remove deletes the service', async () => {
     const rec = recorder();
-    const ctx: ProviderContext = { service: service([spec('users', [http('GET', '/u')]), spec('cron', [])]), options: {}, progress: rec.progress };
+    const ctx: ProviderContext = {
+      service: service([spec('users', [http('GET', '/u')]), spec('cron', [])]),
+      options: {},
+      progress: rec.progress,
+    };
     const zip = await buildZip(tmp.dir, 'users2', { 'behaviour.json': JSON.stringify({ response: 'v2' }) });
     const art: Artifact = { ...artifact, path: zip.path, sha256: zip.sha256, functions: ['users'] };
     const res = await runtime.deployFunction(ctx, ctx.service.functions.users!, art);
@@ -196,7 +241,14 @@ describe('the local provider runtime (in-process daemon)', () => {
   });
 
   it('refuses runtimes and image functions it cannot run', async () => {
-    const ctx: ProviderContext = { service: service([spec('j', [], { runtime: 'java21' })]), options: {}, progress: recorder().progress };
-    await expect(runtime.plan(ctx, [{ ...artifact, functions: ['j'] }])).rejects.toMatchObject({ code: 'LOCAL_RUNTIME_UNSUPPORTED', exitCode: 5 });
+    const ctx: ProviderContext = {
+      service: service([spec('j', [], { runtime: 'java21' })]),
+      options: {},
+      progress: recorder().progress,
+    };
+    await expect(runtime.plan(ctx, [{ ...artifact, functions: ['j'] }])).rejects.toMatchObject({
+      code: 'LOCAL_RUNTIME_UNSUPPORTED',
+      exitCode: 5,
+    });
   });
 });
