@@ -37,7 +37,7 @@ export abstract class SkyrunCommand extends Command {
     this.debugMode = Boolean(flags.debug);
     this.jsonMode = this.jsonEnabled();
     const [{ loadService }, { createInstalledProviderRegistry }] = await Promise.all([
-      import('@skyrun/core'),
+      import('@skyrun/core/service/load-service'),
       import('./providers.js'),
     ]);
     const loaded = await loadService({

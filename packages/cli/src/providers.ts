@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createProviderRegistry, type ProviderDefinition, type ProviderRegistry } from '@skyrun/core';
+import type { ProviderDefinition } from '@skyrun/core';
+import { createProviderRegistry, type ProviderRegistry } from '@skyrun/core/provider/registry';
 
 interface PackageJson {
   dependencies?: Record<string, string>;

@@ -10,7 +10,10 @@ export default class Info extends SkyrunCommand {
     const { flags } = await this.parse(Info);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { HookEngine, serviceInfo } = await import('@skyrun/core');
+    const [{ HookEngine }, { serviceInfo }] = await Promise.all([
+      import('@skyrun/core/lifecycle/index'),
+      import('@skyrun/core/operations/verbs'),
+    ]);
     const info = await serviceInfo({ loaded, options: this.cliOptions(flags), progress }, new HookEngine());
     this.log(formatInfo(info));
     return info;

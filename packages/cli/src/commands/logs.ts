@@ -20,7 +20,7 @@ export default class Logs extends SkyrunCommand {
     const { flags } = await this.parse(Logs);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { functionLogs } = await import('@skyrun/core');
+    const { functionLogs } = await import('@skyrun/core/operations/verbs');
     const lines = await functionLogs({ loaded, options: this.cliOptions(flags), progress }, {
       functionKey: flags.function,
       startTime: flags.startTime,

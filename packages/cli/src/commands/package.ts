@@ -15,7 +15,10 @@ export default class Package extends SkyrunCommand {
     const { flags } = await this.parse(Package);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { HookEngine, runPackage } = await import('@skyrun/core');
+    const [{ HookEngine }, { runPackage }] = await Promise.all([
+      import('@skyrun/core/lifecycle/index'),
+      import('@skyrun/core/operations/package'),
+    ]);
     const manifest = await runPackage(
       { loaded, options: this.cliOptions(flags), progress, packageDir: flags.package },
       new HookEngine(),

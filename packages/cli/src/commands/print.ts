@@ -19,7 +19,7 @@ export default class Print extends SkyrunCommand {
     const { flags } = await this.parse(Print);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { printConfiguration } = await import('@skyrun/core');
+    const { printConfiguration } = await import('@skyrun/core/print/index');
     const text = printConfiguration({
       config: loaded.config,
       format: flags.format as 'yaml' | 'json' | 'text',

@@ -14,7 +14,10 @@ export default class DeployFunction extends SkyrunCommand {
     const { flags } = await this.parse(DeployFunction);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { HookEngine, deployOneFunction } = await import('@skyrun/core');
+    const [{ HookEngine }, { deployOneFunction }] = await Promise.all([
+      import('@skyrun/core/lifecycle/index'),
+      import('@skyrun/core/operations/deploy'),
+    ]);
     const result = await deployOneFunction(
       { loaded, options: this.cliOptions(flags), progress, functionKey: flags.function },
       new HookEngine(),

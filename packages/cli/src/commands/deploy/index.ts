@@ -19,7 +19,10 @@ export default class Deploy extends SkyrunCommand {
     const { flags } = await this.parse(Deploy);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { HookEngine, deployService } = await import('@skyrun/core');
+    const [{ HookEngine }, { deployService }] = await Promise.all([
+      import('@skyrun/core/lifecycle/index'),
+      import('@skyrun/core/operations/deploy'),
+    ]);
     const result = await deployService(
       { loaded, options: this.cliOptions(flags), progress, packageDir: flags.package, usePackaged: flags.package !== undefined },
       new HookEngine(),

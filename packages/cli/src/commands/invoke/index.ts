@@ -22,7 +22,10 @@ export default class Invoke extends SkyrunCommand {
     const { flags } = await this.parse(Invoke);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { HookEngine, invokeFunction } = await import('@skyrun/core');
+    const [{ HookEngine }, { invokeFunction }] = await Promise.all([
+      import('@skyrun/core/lifecycle/index'),
+      import('@skyrun/core/operations/verbs'),
+    ]);
     const result = await invokeFunction({ loaded, options: this.cliOptions(flags), progress }, new HookEngine(), {
       functionKey: flags.function,
       data: flags.data,
