@@ -511,49 +511,58 @@ export class LocalDaemon {
 
   /** Bring back every deployed service after a (re)start. Problems are reported, never thrown. */
   async restore(): Promise<void> {
-    const { engine, gateway } = this.#p.dataPlane;
-    for (const service of this.#p.store.services()) {
-      const key = serviceKey(service.service, service.stage);
-      let state = service;
-      try {
-        const port = await gateway.listen(key, service.apiPort).catch(async (error: unknown) => {
-          if (service.fixedPort) throw error;
-          this.#p.report(`port ${service.apiPort} of ${key} is taken; moving it`);
-          return this.#listenOnFreePort(key);
-        });
-        if (port !== service.apiPort) {
-          state = { ...service, apiPort: port };
-          this.#p.store.put(service.service, service.stage, state);
-        }
-      } catch (error) {
-        this.#p.report(`cannot reopen the listener of ${key} on port ${service.apiPort}: ${describeError(error)}`);
-      }
-      await Promise.all(
-        Object.values(state.functions).map(async (fn) => {
-          this.#p.logs.setTarget(fn.name, { service: state.service, stage: state.stage, key: fn.key });
-          if (!this.#p.artifacts.has(fn.sha256)) {
-            this.#p.report(`the artifact of ${fn.name} (${fn.sha256}) is missing; redeploy ${state.service}`);
-            return;
-          }
-          try {
-            const prepared = await engine.prepare({ ...fn.spec, codeDir: this.#p.artifacts.dirFor(fn.sha256) });
-            engine.activate(prepared);
-          } catch (error) {
-            this.#p.report(`${fn.name} failed to initialise on restore: ${describeError(error)}`);
-          }
-        }),
-      );
-      gateway.setRoutes(
-        key,
-        Object.values(state.functions).flatMap((f) => f.routes),
-      );
-      try {
-        await this.#armSchedules(state);
-      } catch (error) {
-        this.#p.report(`cannot arm the schedules of ${key}: ${describeError(error)}`);
-      }
-    }
+    // Under each service's lock: a deploy arriving while the daemon restores waits for it.
+    await Promise.all(
+      this.#p.store
+        .services()
+        .map((service) =>
+          this.#lock.run(serviceKey(service.service, service.stage), 600_000, () => this.#restoreService(service)),
+        ),
+    );
     void this.collectArtifacts();
+  }
+
+  async #restoreService(service: ServiceState): Promise<void> {
+    const { engine, gateway } = this.#p.dataPlane;
+    const key = serviceKey(service.service, service.stage);
+    let state = service;
+    try {
+      const port = await gateway.listen(key, service.apiPort).catch(async (error: unknown) => {
+        if (service.fixedPort) throw error;
+        this.#p.report(`port ${service.apiPort} of ${key} is taken; moving it`);
+        return this.#listenOnFreePort(key);
+      });
+      if (port !== service.apiPort) {
+        state = { ...service, apiPort: port };
+        this.#p.store.put(service.service, service.stage, state);
+      }
+    } catch (error) {
+      this.#p.report(`cannot reopen the listener of ${key} on port ${service.apiPort}: ${describeError(error)}`);
+    }
+    await Promise.all(
+      Object.values(state.functions).map(async (fn) => {
+        this.#p.logs.setTarget(fn.name, { service: state.service, stage: state.stage, key: fn.key });
+        if (!this.#p.artifacts.has(fn.sha256)) {
+          this.#p.report(`the artifact of ${fn.name} (${fn.sha256}) is missing; redeploy ${state.service}`);
+          return;
+        }
+        try {
+          const prepared = await engine.prepare({ ...fn.spec, codeDir: this.#p.artifacts.dirFor(fn.sha256) });
+          engine.activate(prepared);
+        } catch (error) {
+          this.#p.report(`${fn.name} failed to initialise on restore: ${describeError(error)}`);
+        }
+      }),
+    );
+    gateway.setRoutes(
+      key,
+      Object.values(state.functions).flatMap((f) => f.routes),
+    );
+    try {
+      await this.#armSchedules(state);
+    } catch (error) {
+      this.#p.report(`cannot arm the schedules of ${key}: ${describeError(error)}`);
+    }
   }
 
   // ---------------------------------------------------------------- queries

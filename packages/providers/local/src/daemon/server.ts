@@ -194,14 +194,12 @@ async function start(
     home: paths.home,
     protocol: PROTOCOL_VERSION,
     startedAt,
-    services: daemon
-      .services()
-      .map((s) => ({
-        service: s.service,
-        stage: s.stage,
-        apiPort: s.apiPort,
-        functions: Object.keys(s.functions).length,
-      })),
+    services: daemon.services().map((s) => ({
+      service: s.service,
+      stage: s.stage,
+      apiPort: s.apiPort,
+      functions: Object.keys(s.functions).length,
+    })),
     queuedEvents: queue.size,
   });
   const control = createControlApi({ token, daemon, logs, status, shutdown: () => void close() });
