@@ -61,6 +61,12 @@ describe('progress reporter on a TTY', () => {
     for (const line of screen(stream.text())) expect(line.length).toBeLessThanOrEqual(60 + 8);
   });
 
+  it('assumes 80 columns when the terminal reports none', () => {
+    const stream = { ...fakeStream(true), columns: 0 };
+    createProgressReporter({ stream, env: {} }).step('Starting the local runtime');
+    expect(screen(stream.chunks.join(''))).toEqual([expect.stringMatching(/^⠋ Starting the local runtime \d+ms$/)]);
+  });
+
   it('uses colour unless NO_COLOR is set', () => {
     const coloured = fakeStream(true);
     createProgressReporter({ stream: coloured, env: {} }).step('a').done();

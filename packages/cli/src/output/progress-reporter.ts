@@ -63,7 +63,7 @@ export function createProgressReporter(options: ReporterOptions = {}): ProgressR
   let timer: NodeJS.Timeout | undefined;
 
   const clip = (line: string) => {
-    const width = stream.columns ?? 80;
+    const width = stream.columns || 80;
     return line.length > width - 1 ? `${line.slice(0, Math.max(0, width - 2))}…` : line;
   };
   const erase = () => {
