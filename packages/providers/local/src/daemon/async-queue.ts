@@ -127,7 +127,7 @@ export class AsyncQueue {
   }
 
   #write(event: QueuedEvent): void {
-    writeFileAtomic(this.#file(event.id), JSON.stringify(event));
+    writeFileAtomic(this.#file(event.id), JSON.stringify(event), 0o600);
     fsyncDir(this.#options.dir);
   }
 

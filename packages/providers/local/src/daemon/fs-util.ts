@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
 /** Write a file so that readers see either the old or the new content, never a mix. */
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', mode);
   try {

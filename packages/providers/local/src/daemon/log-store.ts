@@ -92,7 +92,7 @@ export class LogStore {
     let open = this.#files.get(file);
     if (!open) {
       mkdirSync(dirname(file), { recursive: true });
-      const fd = openSync(file, 'a');
+      const fd = openSync(file, 'a', 0o600);
       open = { fd, size: statSync(file).size, pending: [], pendingBytes: 0 };
       this.#files.set(file, open);
     }
@@ -124,7 +124,7 @@ export class LogStore {
       if (open.size + data.length > half && open.size > 0) {
         closeSync(open.fd);
         renameSync(file, `${file}.1`);
-        open.fd = openSync(file, 'a');
+        open.fd = openSync(file, 'a', 0o600);
         open.size = 0;
       }
       let offset = 0;

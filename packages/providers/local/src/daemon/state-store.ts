@@ -79,7 +79,8 @@ export class StateStore {
     else delete services[key];
     const next: DaemonState = { format: 1, services };
     mkdirSync(dirname(this.path), { recursive: true });
-    writeFileAtomic(this.path, JSON.stringify(next, null, 1));
+    // 0600: function environments may hold secrets.
+    writeFileAtomic(this.path, JSON.stringify(next, null, 1), 0o600);
     this.#state = next;
   }
 }

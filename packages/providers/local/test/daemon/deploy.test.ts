@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
@@ -93,6 +93,9 @@ describe('deploys', () => {
     expect(dirs.sort()).toEqual([a2.sha256, b1.sha256].sort());
 
     const state = JSON.parse(readFileSync(join(tmp.dir, 'home', 'state.json'), 'utf8'));
+    // Environments (secrets) and the control token are private to the user.
+    expect(statSync(join(tmp.dir, 'home', 'state.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(tmp.dir, 'home', 'daemon.token')).mode & 0o777).toBe(0o600);
     expect(Object.keys(state.services['svc:dev'].functions).sort()).toEqual(['a', 'c']);
   });
 
@@ -229,5 +232,25 @@ describe('deploys', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(join(tmp.dir, 'home', 'artifacts'))).toEqual([]);
     expect(await daemon.remove({ service: 'svc', stage: 'dev' })).toEqual({ removed: [] });
+  });
+
+  it('the control API requires the token and binds 127.0.0.1 only', async () => {
+    const { port, token } = await start();
+    const url = `http://127.0.0.1:${port}/_skyrun/v1/status`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${'0'.repeat(64)}` } })).status).toBe(401);
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ port, protocol: 1, services: [] });
+    const bad = await fetch(`http://127.0.0.1:${port}/_skyrun/v1/nope`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(bad.status).toBe(404);
+    expect(await bad.json()).toMatchObject({ error: { code: 'LOCAL_BAD_REQUEST' } });
+    const { networkInterfaces } = await import('node:os');
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (external) await expect(fetch(`http://${external.address}:${port}/_skyrun/v1/status`)).rejects.toThrow();
   });
 });
