@@ -91,18 +91,20 @@ async function onLoad(msg) {
 
 async function onInvoke(msg) {
   current = msg.id;
+  const t0 = performance.now();
   const outcome = await runHandler(handler, msg.event, meta, msg.id, msg.deadline, msg.clientContext, hooks);
   current = null;
+  const d = (performance.now() - t0).toFixed(3);
   if (outcome.ok) {
     const ser = serializeResult(outcome.result);
     if (ser.ok) {
-      sendRaw(`{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB()},"payload":`, ser.json, '}');
+      sendRaw(`{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB()},"d":${d},"payload":`, ser.json, '}');
       return;
     }
-    send({ t: 'result', id: msg.id, ok: false, error: ser.error, o: outBytes, e: errBytes, m: maxRssMB() });
+    send({ t: 'result', id: msg.id, ok: false, error: ser.error, o: outBytes, e: errBytes, m: maxRssMB(), d: Number(d) });
     return;
   }
-  send({ t: 'result', id: msg.id, ok: false, error: outcome.error, o: outBytes, e: errBytes, m: maxRssMB() });
+  send({ t: 'result', id: msg.id, ok: false, error: outcome.error, o: outBytes, e: errBytes, m: maxRssMB(), d: Number(d) });
 }
 
 function fatal(kind, err) {

@@ -219,7 +219,9 @@ def main():
             else:
                 send({"t": "loaded", "ok": False, "error": err, "o": out_bytes, "e": err_bytes})
         elif kind == "invoke":
+            started = time.perf_counter()
             res = invoke(msg)
+            res["d"] = round((time.perf_counter() - started) * 1000, 3)
             res["o"] = out_bytes
             res["e"] = err_bytes
             res["m"] = max_rss_mb()

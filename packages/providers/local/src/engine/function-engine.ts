@@ -20,6 +20,12 @@ export interface FunctionEngineOptions {
   readonly reapIntervalMs?: number;
   /** Max workers per function when `reservedConcurrency` is unset. Default 10. */
   readonly defaultReservedConcurrency?: number;
+  /**
+   * How long a queued invocation waits for a busy worker before the pool starts another (up to
+   * reservedConcurrency), one more per such delay. 0 scales out at once, as Lambda; the default 10 ms keeps short,
+   * CPU-bound invocations on a few warm workers instead of many processes competing for a small machine's cores.
+   */
+  readonly scaleOutDelayMs?: number;
   /** Pre-started generic workers kept per runtime and heap size. Default 2; 0 disables the pool. */
   readonly genericPoolSize?: number;
   /** Heap size (memorySize) whose generic workers are kept warm before any function uses it. Default 1024. */
@@ -81,6 +87,7 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
     region,
     baseEnv,
     defaultReservedConcurrency: options.defaultReservedConcurrency ?? 10,
+    scaleOutDelayMs: options.scaleOutDelayMs ?? 10,
     hasLogListeners: () => listeners.size > 0,
     emit: (record: LogRecord) => {
       for (const l of listeners) {

@@ -32,6 +32,8 @@ export type WorkerMessage =
       readonly e: number;
       /** Max RSS in MB. */
       readonly m: number;
+      /** Handler run time in ms, measured in the worker. */
+      readonly d?: number;
     }
   | { readonly t: 'fatal'; readonly error: WireError; readonly o: number; readonly e: number };
 

@@ -22,17 +22,25 @@ export interface PoolContext {
   /** PATH, HOME and the like: the only daemon variables a function sees. */
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly defaultReservedConcurrency: number;
+  /** A queued invocation waits this long for a busy worker before another worker is started. */
+  readonly scaleOutDelayMs: number;
   readonly emit: (record: LogRecord) => void;
   /** False when nobody listens: records are then not even built. */
   readonly hasLogListeners: () => boolean;
 }
 
 interface Waiter {
+  readonly since: number;
   readonly resolve: (worker: WorkerProcess) => void;
   readonly reject: (error: WireError) => void;
 }
 
 const TAIL_BYTES = 4096;
+/**
+ * Queued invocations of handlers faster than this on average wait for a warm worker instead of starting
+ * another: their queueing comes from CPU contention, which more processes make worse, not better.
+ */
+const SCALE_OUT_MIN_HANDLER_MS = 1;
 
 /** The workers of one function version: one in-flight invocation per worker, scaling out to `max`. */
 export class VersionPool {
@@ -48,6 +56,10 @@ export class VersionPool {
   private busyCount = 0;
   private state: 'active' | 'draining' | 'closed' = 'active';
   private drainedResolve?: () => void;
+  private scaleOutTimer?: NodeJS.Timeout;
+  private lastScaleOut = -Infinity;
+  /** Moving average of handler run time (worker-measured): scale-out helps only when handlers take a while. */
+  private handlerMsAverage = SCALE_OUT_MIN_HANDLER_MS;
 
   constructor(
     readonly spec: FunctionVersionSpec,
@@ -132,6 +144,7 @@ export class VersionPool {
 
   async close(): Promise<void> {
     this.state = 'closed';
+    if (this.scaleOutTimer) clearTimeout(this.scaleOutTimer);
     const error = { errorType: 'Runtime.ExitError', errorMessage: 'Function version was removed' };
     for (const w of this.waiters.splice(0)) w.reject(error);
     const all = [...this.workers];
@@ -176,15 +189,18 @@ export class VersionPool {
     let status: 'timeout' | 'error' | undefined;
     switch (outcome.kind) {
       case 'ok':
+        if (outcome.handlerMs !== undefined) this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
         payload = outcome.payload;
         maxMemoryUsedMB = outcome.maxMemoryUsedMB;
         break;
       case 'error':
+        if (outcome.handlerMs !== undefined) this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
         payload = outcome.error;
         functionError = 'Unhandled';
         maxMemoryUsedMB = outcome.maxMemoryUsedMB;
         break;
       case 'timeout':
+        this.handlerMsAverage = Math.max(this.handlerMsAverage, spec.timeoutMs);
         log(timeoutMessage(spec.timeoutMs), false);
         payload = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(spec.timeoutMs)}` };
         functionError = 'TimedOut';
@@ -244,9 +260,38 @@ export class VersionPool {
       return Promise.reject({ errorType: 'Runtime.ExitError', errorMessage: 'Function version was removed' });
     }
     return new Promise<WorkerProcess>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.scaleOut();
+      this.waiters.push({ resolve, reject, since: performance.now() });
+      // No worker at all (cold start): start one now. Otherwise a queued invocation first waits a moment for
+      // a busy worker: on a small machine a few warm workers serve short invocations faster than many
+      // processes competing for the cores. Long invocations still scale out after the delay.
+      if (this.workers.size + this.starting === 0 || this.ctx.scaleOutDelayMs <= 0) this.scaleOut();
+      else this.scheduleScaleCheck();
     });
+  }
+
+  private scheduleScaleCheck(): void {
+    if (this.scaleOutTimer || this.waiters.length === 0 || this.state === 'closed') return;
+    if (this.workers.size + this.starting >= this.max) return;
+    const delay = this.ctx.scaleOutDelayMs;
+    const due = Math.max(this.waiters[0].since + delay, this.lastScaleOut + delay) - performance.now();
+    this.scaleOutTimer = setTimeout(() => {
+      this.scaleOutTimer = undefined;
+      if (this.state === 'closed') return;
+      const now = performance.now();
+      let stale = 0;
+      for (const w of this.waiters) {
+        if (now - w.since < this.ctx.scaleOutDelayMs) break;
+        stale++;
+      }
+      // One more worker per delay period while invocations keep waiting: a burst of short invocations
+      // does not start a process per queued request.
+      const worthIt = this.handlerMsAverage >= SCALE_OUT_MIN_HANDLER_MS;
+      if (worthIt && stale > this.starting && this.workers.size + this.starting < this.max) {
+        this.lastScaleOut = now;
+        this.launchWorker();
+      }
+      this.scheduleScaleCheck();
+    }, Math.max(0, Math.ceil(due)));
   }
 
   private scaleOut(): void {

@@ -26,8 +26,8 @@ export interface LoadRequest {
 }
 
 export type WorkerOutcome =
-  | { readonly kind: 'ok'; readonly payload: unknown; readonly maxMemoryUsedMB: number }
-  | { readonly kind: 'error'; readonly error: WireError; readonly maxMemoryUsedMB: number; readonly fatal: boolean }
+  | { readonly kind: 'ok'; readonly payload: unknown; readonly maxMemoryUsedMB: number; readonly handlerMs?: number }
+  | { readonly kind: 'error'; readonly error: WireError; readonly maxMemoryUsedMB: number; readonly fatal: boolean; readonly handlerMs?: number }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'exit'; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly oom: boolean };
 
@@ -257,8 +257,8 @@ export class WorkerProcess {
     if (p.guard) clearTimeout(p.guard);
     this.stdout.flush();
     this.stderr.flush();
-    if (r.ok) p.resolve({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m });
-    else p.resolve({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true });
+    if (r.ok) p.resolve({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m, handlerMs: r.d });
+    else p.resolve({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true, handlerMs: r.d });
   }
 
   private onClosed(code: number | null, signal: NodeJS.Signals | null): void {

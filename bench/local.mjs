@@ -1,0 +1,261 @@
+// Local runtime budgets (issue 4), ratios from one run. Run after `pnpm build`.
+//   throughput, hello handler, 10 connections: skyrun gateway+engine >= 50% of a bare node:http server,
+//     and >= 10x serverless-offline 14 (installed on demand under bench/peers/local when the install works)
+//   warm p99 at 10 connections <= 2x the bare server's
+//   cold start (first request, no warm worker) < 0.5x a bare `node -e 0`
+// Servers and the load generator each run in their own process. The load generator is autocannon when it
+// installs under bench/peers/local, else a small keep-alive generator in this file (same one for every target).
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, Agent, request } from 'node:http';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, median, timeCommand } from './lib.mjs';
+
+const ENGINE = path.join(ROOT, 'packages/providers/local/dist/engine/index.js');
+const PEERS = path.join(ROOT, 'bench/peers/local');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const HELLO = `exports.handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'hello' });\n`;
+
+function makeService() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'skyrun-bench-'));
+  writeFileSync(path.join(dir, 'handler.js'), HELLO);
+  writeFileSync(path.join(dir, 'package.json'), '{"type":"commonjs"}\n');
+  return dir;
+}
+
+function helloSpec(dir, extra = {}) {
+  return {
+    service: 'bench', stage: 'dev', key: 'hello', name: 'bench-dev-hello', version: '1', codeDir: dir,
+    handler: 'handler.handler', runtime: 'nodejs20.x', environment: {}, timeoutMs: 6000, memorySize: 1024, sha256: 'x', ...extra,
+  };
+}
+
+// ---------------------------------------------------------------- child modes
+async function serveBare() {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('hello');
+  });
+  server.listen(0, '127.0.0.1', () => console.log(`PORT ${server.address().port}`));
+}
+
+async function serveSkyrun() {
+  const { createFunctionEngine, createApiServer } = await import(pathToFileURL(ENGINE).href);
+  const dir = makeService();
+  const engine = createFunctionEngine();
+  engine.activate(await engine.prepare(helloSpec(dir)));
+  const api = createApiServer({
+    engine,
+    routes: [{ service: 'bench', stage: 'dev', api: 'http', payloadVersion: '2.0', method: 'GET', path: '/hello', functionName: 'bench-dev-hello' }],
+  });
+  const { port } = await api.listen();
+  console.log(`PORT ${port}`);
+  process.on('SIGTERM', async () => {
+    await api.close();
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+/** Keep-alive load generator: `connections` loops, each one request at a time, for `ms`. Prints JSON. */
+async function loadMode(url, connections, ms) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  let errors = 0;
+  let done = 0;
+  const end = Date.now() + ms;
+  const one = () =>
+    new Promise((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const req = request(url, { agent }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => {
+          if (res.statusCode !== 200) errors++;
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          done++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end();
+    });
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < end) await one();
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? NaN;
+  agent.destroy();
+  console.log(JSON.stringify({ rps: done / elapsed, p99, errors, requests: done }));
+}
+
+// ---------------------------------------------------------------- orchestration helpers
+function startServer(args, readyPattern = /^PORT (\d+)/m, timeoutMs = 30_000, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms: ${out.slice(-500)}`));
+    }, timeoutMs);
+    const onData = (d) => {
+      out += d;
+      const m = readyPattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${out.slice(-500)}`));
+    });
+  });
+}
+
+function stopServer(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function autocannonBin() {
+  const bin = path.join(PEERS, 'node_modules/autocannon/autocannon.js');
+  return existsSync(bin) ? bin : undefined;
+}
+
+function runLoad(url, seconds) {
+  const ac = autocannonBin();
+  if (ac) {
+    const r = spawnSync(process.execPath, [ac, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', url], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const j = JSON.parse(r.stdout);
+    return { rps: j.requests.average, p99: j.latency.p99, errors: j.errors + j.timeouts + j.non2xx, requests: j.requests.total };
+  }
+  const r = spawnSync(process.execPath, [process.argv[1], 'load', url, String(CONNECTIONS), String(seconds * 1000)], { encoding: 'utf8' });
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+async function measureServer(label, args, urlPath, options) {
+  const { child, port } = await startServer(args, undefined, undefined, options);
+  try {
+    const url = `http://127.0.0.1:${port}${urlPath}`;
+    runLoad(url, 1); // warm-up: JIT, and the engine scales out its workers
+    const r = runLoad(url, SECONDS);
+    console.log(`${label.padEnd(30)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`);
+    return r;
+  } finally {
+    await stopServer(child);
+  }
+}
+
+async function measureOffline() {
+  const sls = path.join(PEERS, 'node_modules/serverless/bin/serverless.js');
+  if (!existsSync(sls) || !existsSync(path.join(PEERS, 'node_modules/serverless-offline'))) {
+    console.log('serverless-offline 14: not installed (npm install --prefix bench/peers/local serverless@3 serverless-offline@14); skipped');
+    return undefined;
+  }
+  const dir = makeService();
+  writeFileSync(
+    path.join(dir, 'serverless.yml'),
+    [
+      'service: bench', 'frameworkVersion: "3"', 'provider:', '  name: aws', '  runtime: nodejs20.x',
+      'plugins:', `  - serverless-offline`, 'custom:', '  serverless-offline:', '    httpPort: 0', '    lambdaPort: 0',
+      'functions:', '  hello:', '    handler: handler.handler', '    events:', '      - httpApi: GET /hello', '',
+    ].join('\n'),
+  );
+  // The plugin resolves from the service directory: point NODE_PATH-less resolution at the peers install.
+  spawnSync('ln', ['-s', path.join(PEERS, 'node_modules'), path.join(dir, 'node_modules')]);
+  const port = 3000 + Math.floor(Math.random() * 2000);
+  try {
+    return await measureServer(
+      'serverless-offline 14',
+      [process.execPath, sls, 'offline', 'start', '--httpPort', String(port), '--lambdaPort', String(port + 1), '--noTimeout'],
+      '/hello',
+      { cwd: dir, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' } },
+    ).catch((err) => {
+      console.log(`serverless-offline 14: could not run (${String(err.message).split('\n')[0].slice(0, 200)}); skipped`);
+      return undefined;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** First request to a function with no warm worker: engine scaled to zero, generic pool warm. */
+async function measureCold(rounds) {
+  const { createFunctionEngine } = await import(pathToFileURL(ENGINE).href);
+  const dir = makeService();
+  const engine = createFunctionEngine({ keepWarmMs: 100, reapIntervalMs: 20 });
+  const spec = helloSpec(dir);
+  engine.activate(await engine.prepare(spec));
+  const samples = [];
+  const inits = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const end = Date.now() + 5000;
+      while (engine.stats()[0].workers > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300)); // let the generic pool refill in the background
+      const t0 = performance.now();
+      const r = await engine.invoke(spec.name, {});
+      samples.push(performance.now() - t0);
+      if (r.initDurationMs === undefined || r.functionError) throw new Error('expected a cold start');
+      inits.push(r.initDurationMs);
+    }
+  } finally {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { cold: median(samples), init: median(inits) };
+}
+
+function budget(name, ratio, limit, better = 'below') {
+  const ok = better === 'below' ? ratio <= limit : ratio >= limit;
+  console.log(`${name.padEnd(44)} ${ratio.toFixed(2).padStart(6)}x   (budget ${better === 'below' ? '<=' : '>='} ${limit}x: ${ok ? 'ok' : 'MISSED'})`);
+}
+
+async function main() {
+  if (!existsSync(ENGINE)) {
+    console.error('bench/local: build first (pnpm build): missing packages/providers/local/dist');
+    process.exit(1);
+  }
+  console.log(`local: ${CONNECTIONS} connections, ${SECONDS} s per target, load generator: ${autocannonBin() ? 'autocannon' : 'built-in keep-alive client'}`);
+  const self = process.argv[1];
+  const bare = await measureServer('bare node:http hello', [process.execPath, self, 'serve-bare'], '/');
+  const sky = await measureServer('skyrun gateway + engine', [process.execPath, self, 'serve-skyrun'], '/hello');
+  const offline = await measureOffline();
+
+  const nodeE0 = median(Array.from({ length: 10 }, () => timeCommand(process.execPath, ['-e', '0'])));
+  const { cold, init } = await measureCold(8);
+  console.log(`${'node -e 0 (spawn to exit)'.padEnd(30)} ${nodeE0.toFixed(1).padStart(8)} ms`);
+  console.log(`${'skyrun cold start (request)'.padEnd(30)} ${cold.toFixed(1).padStart(8)} ms   (init duration ${init.toFixed(1)} ms)`);
+  console.log('');
+  budget('throughput: skyrun / bare', sky.rps / bare.rps, 0.5, 'above');
+  budget('warm p99: skyrun / bare', sky.p99 / Math.max(bare.p99, 0.01), 2);
+  budget('cold start: skyrun / node -e 0', cold / nodeE0, 0.5);
+  if (offline) budget('throughput: skyrun / serverless-offline', sky.rps / offline.rps, 10, 'above');
+  if (sky.errors > 0) console.log(`skyrun: ${sky.errors} errors during load`);
+}
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === 'serve-bare') await serveBare();
+else if (mode === 'serve-skyrun') await serveSkyrun();
+else if (mode === 'load') await loadMode(rest[0], Number(rest[1]), Number(rest[2]));
+else await main();

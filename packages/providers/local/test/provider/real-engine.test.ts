@@ -1,0 +1,118 @@
+/** The provider verbs against an in-process daemon running the real engine (workers are real processes). */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentProgress, type Artifact, type FunctionSpec, type ProviderContext, type Service } from '@skyrun/core';
+import runtime from '../../src/provider-runtime.js';
+import { createDefaultDataPlane } from '../../src/daemon/default-data-plane.js';
+import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
+import { buildZip, tempDir } from '../daemon/helpers.js';
+
+const HANDLER = `
+export const hello = async (event, context) => {
+  console.log('hello from', context.functionName, event.rawPath ?? 'direct');
+  return { statusCode: 200, body: JSON.stringify({ id: event.pathParameters?.id ?? null, env: process.env.GREETING }) };
+};
+`;
+
+function fnSpec(): FunctionSpec {
+  return {
+    key: 'hello',
+    name: 'real-dev-hello',
+    handler: 'handler.hello',
+    runtime: 'nodejs20.x',
+    memorySize: 256,
+    timeout: 5,
+    environment: { GREETING: 'hi' },
+    events: [
+      { kind: 'http', api: 'http', payloadVersion: '2.0', method: 'GET', path: '/items/{id}', index: 0, raw: {} },
+    ],
+    package: { patterns: [] },
+    raw: {},
+  };
+}
+
+function service(): Service {
+  return {
+    name: 'real',
+    stage: 'dev',
+    provider: {
+      name: 'local',
+      stage: 'dev',
+      runtime: 'nodejs20.x',
+      memorySize: 1024,
+      timeout: 6,
+      environment: {},
+      raw: {},
+    },
+    functions: { hello: fnSpec() },
+    package: { individually: false, patterns: [], excludeDevDependencies: true },
+    build: {},
+    custom: {},
+    plugins: [],
+    useDotenv: false,
+    serviceDir: '/nowhere',
+    configFile: '/nowhere/serverless.yml',
+    config: {},
+  };
+}
+
+describe('provider verbs with the real engine', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let server: DaemonServer;
+  const savedHome = process.env.SKYRUN_HOME;
+
+  beforeAll(async () => {
+    tmp = tempDir();
+    process.env.SKYRUN_HOME = join(tmp.dir, 'home');
+    server = await startDaemonServer({
+      home: process.env.SKYRUN_HOME,
+      port: 0,
+      dataPlane: createDefaultDataPlane({ engine: { genericPoolSize: 0 } }),
+      report: () => {},
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    if (savedHome === undefined) delete process.env.SKYRUN_HOME;
+    else process.env.SKYRUN_HOME = savedHome;
+    tmp.cleanup();
+  });
+
+  it('deploys, answers HTTP, invokes with the log tail, reads logs and removes', async () => {
+    const zip = await buildZip(tmp.dir, 'real', { 'handler.mjs': HANDLER });
+    const artifact: Artifact = {
+      path: zip.path,
+      sha256: zip.sha256,
+      functions: ['hello'],
+      size: 1,
+      files: 1,
+      mode: 'copy',
+    };
+    const ctx: ProviderContext = { service: service(), options: {}, progress: silentProgress };
+    const result = await runtime.apply(ctx, await runtime.plan(ctx, [artifact]), [artifact]);
+    const url = result.endpoints[0]!.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/items\/\{id\}$/);
+    const res = await fetch(url.replace('{id}', '42'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: '42', env: 'hi' });
+
+    const fn = ctx.service.functions.hello!;
+    const invoked = await runtime.invoke(ctx, { function: fn, payload: {}, type: 'RequestResponse', log: true });
+    expect(invoked.statusCode).toBe(200);
+    expect(invoked.logs).toContain('hello from real-dev-hello direct');
+
+    const info = await runtime.info(ctx);
+    expect((info.details as { workers: Record<string, { workers: number }> }).workers.hello!.workers).toBeGreaterThan(
+      0,
+    );
+
+    const messages: string[] = [];
+    for await (const line of runtime.logs(ctx, { function: fn, tail: false })) messages.push(line.message);
+    expect(messages.some((m) => m.includes('hello from real-dev-hello /items/42'))).toBe(true);
+    expect(messages.some((m) => m.startsWith('START RequestId:'))).toBe(true);
+    expect(messages.some((m) => m.startsWith('REPORT RequestId:'))).toBe(true);
+
+    expect(await runtime.remove(ctx)).toEqual({ removed: ['real-dev-hello'] });
+    await expect(fetch(url.replace('{id}', '1'))).rejects.toThrow();
+  });
+});
