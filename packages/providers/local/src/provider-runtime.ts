@@ -283,7 +283,8 @@ const runtime: ProviderRuntime = {
         type: request.type,
         log: request.log,
       },
-      { signal: ctx.signal },
+      // The function's own timeout bounds a RequestResponse call; the margin covers a cold start.
+      { signal: ctx.signal, timeoutMs: Math.round(request.function.timeout * 1000) + 60_000 },
     );
     return {
       ...(res.requestId ? { requestId: res.requestId } : {}),

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SkyrunError, silentProgress, type ProgressReporter } from '@skyrun/core';
 import { homePaths, resolveSkyrunHome } from '../daemon/paths.js';
 import { PROTOCOL_VERSION, type StatusResponse } from '../daemon/protocol.js';
 import { DaemonClient } from './daemon-client.js';
+
+/** The daemon's own log is rotated (one old file kept) when a start finds it larger than this. */
+const DAEMON_LOG_LIMIT = 5 * 1024 * 1024;
 
 export interface DaemonOptions {
   /** SKYRUN_HOME; default `$SKYRUN_HOME` or `~/.skyrun`. */
@@ -73,6 +76,11 @@ async function spawnDaemon(home: string, options: DaemonOptions): Promise<Daemon
   if (!existsSync(entry))
     throw startFailed(paths.daemonLog, `${entry} is missing (build @skyrun/provider-local first)`);
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  try {
+    if (statSync(paths.daemonLog).size > DAEMON_LOG_LIMIT) renameSync(paths.daemonLog, `${paths.daemonLog}.1`);
+  } catch {
+    // no log yet
+  }
   const log = openSync(paths.daemonLog, 'a', 0o600);
   let exited: string | undefined;
   try {
