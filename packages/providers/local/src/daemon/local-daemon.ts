@@ -117,6 +117,7 @@ export class LocalDaemon {
 
   plan(request: DeployRequest): PlanResponse {
     this.#validate(request);
+    this.#checkRoutes(request);
     return { changes: this.#diff(request).changes };
   }
 
@@ -152,6 +153,35 @@ export class LocalDaemon {
           );
         }
       }
+    }
+  }
+
+  /** API Gateway refuses two integrations for one method and path; so do we. */
+  #checkRoutes(request: DeployRequest): void {
+    const current = this.#p.store.get(request.service, request.stage);
+    const keys = new Set(request.functions.map((f) => f.key));
+    const kept =
+      request.mode === 'function' ? Object.values(current?.functions ?? {}).filter((f) => !keys.has(f.key)) : [];
+    const seen = new Map<string, string>();
+    const all = [
+      ...kept.flatMap((f) => f.routes.map((r) => ({ key: f.key, id: routeId(r) }))),
+      ...request.functions.flatMap((f) =>
+        f.routes.map((r) => ({ key: f.key, id: routeId({ method: r.method.toUpperCase(), path: r.path }) })),
+      ),
+    ];
+    for (const { key, id } of all) {
+      const owner = seen.get(id);
+      if (owner !== undefined) {
+        throw new DaemonError(
+          'LOCAL_ROUTE_CONFLICT',
+          owner === key
+            ? `Function "${key}" declares the route ${id} twice.`
+            : `The route ${id} is declared by both "${owner}" and "${key}".`,
+          409,
+          'Each method and path may be served by one function only.',
+        );
+      }
+      seen.set(id, key);
     }
   }
 
@@ -239,6 +269,7 @@ export class LocalDaemon {
 
   async #deployLocked(request: DeployRequest): Promise<DeployResponse> {
     const { engine, gateway } = this.#p.dataPlane;
+    this.#checkRoutes(request);
     const diff = this.#diff(request);
     const current = this.#p.store.get(request.service, request.stage);
     const now = Date.now();

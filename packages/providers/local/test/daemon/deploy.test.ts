@@ -253,4 +253,20 @@ describe('deploys', () => {
       .find((i) => i && i.family === 'IPv4' && !i.internal);
     if (external) await expect(fetch(`http://${external.address}:${port}/_skyrun/v1/status`)).rejects.toThrow();
   });
+
+  it('rejects two functions serving the same method and path', async () => {
+    const { daemon } = await start();
+    const a = await buildZip(tmp.dir, 'a', ok());
+    const route = { api: 'http' as const, payloadVersion: '2.0' as const, method: 'get', path: '/same' };
+    await daemon.deploy(request([fn('a', a, { routes: [route] }), fn('b', a)]));
+    await expect(
+      daemon.deploy(request([fn('b', a, { routes: [{ ...route, method: 'GET' }] })], { mode: 'function' })),
+    ).rejects.toMatchObject({
+      code: 'LOCAL_ROUTE_CONFLICT',
+      message: 'The route GET /same is declared by both "a" and "b".',
+    });
+    expect(() => daemon.plan(request([fn('a', a, { routes: [route, route] })]))).toThrow(
+      /declares the route GET \/same twice/,
+    );
+  });
 });
