@@ -16,7 +16,11 @@ const TARGET = fileFlag > 0 ? path.resolve(process.argv[fileFlag + 1]) : path.jo
 const BIN = 'skyrun';
 
 const escapeCell = (text) => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
-const anchor = (title) => title.toLowerCase().replace(/[^a-z0-9 -]/g, '').replaceAll(' ', '-');
+const anchor = (title) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replaceAll(' ', '-');
 const render = (text) => String(text).replaceAll('<%= config.bin %>', BIN).replace(/^\$ /gm, '');
 /** A command's one-liner: its summary, else the first line of its description. */
 const summaryOf = (command) => command.summary ?? String(command.description ?? '').split('\n')[0];
@@ -39,7 +43,8 @@ function flagDetails(flag) {
 
 function usage(command, globalFlags) {
   const parts = [`${BIN} ${command.id}`];
-  for (const [name, arg] of Object.entries(command.args ?? {})) parts.push(arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`);
+  for (const [name, arg] of Object.entries(command.args ?? {}))
+    parts.push(arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`);
   for (const [name, flag] of Object.entries(command.flags)) {
     if (flag.hidden || globalFlags.has(name)) continue;
     const text = flag.type === 'boolean' ? `--${name}` : `${flag.char ? `-${flag.char}` : `--${name}`} <value>`;
@@ -71,7 +76,8 @@ async function generate() {
   // command that has the most of them.
   const globalDefinitions = new Map();
   for (const command of commands) {
-    for (const [name, flag] of Object.entries(command.flags)) if (flag.helpGroup === 'GLOBAL' && !globalDefinitions.has(name)) globalDefinitions.set(name, flag);
+    for (const [name, flag] of Object.entries(command.flags))
+      if (flag.helpGroup === 'GLOBAL' && !globalDefinitions.has(name)) globalDefinitions.set(name, flag);
   }
   const globalFlags = new Set(globalDefinitions.keys());
   const out = [
@@ -82,7 +88,9 @@ async function generate() {
     '',
     `Every command prints its own help with \`${BIN} COMMAND --help\`; \`${BIN} --help\` lists the commands and the exit codes.`,
     '',
-    ...commands.map((command) => `- [\`${BIN} ${command.id}\`](#${anchor(`${BIN} ${command.id}`)}): ${render(summaryOf(command))}`),
+    ...commands.map(
+      (command) => `- [\`${BIN} ${command.id}\`](#${anchor(`${BIN} ${command.id}`)}): ${render(summaryOf(command))}`,
+    ),
     '',
     '## Global flags',
     '',
@@ -96,13 +104,15 @@ async function generate() {
     '',
     '| Template | Provider | Runtime | Description |',
     '| --- | --- | --- | --- |',
-    ...(await templates()).map((t) => `| \`${t.name}\` | ${t.provider} | ${t.runtime} | ${escapeCell(t.description)} |`),
+    ...(await templates()).map(
+      (t) => `| \`${t.name}\` | ${t.provider} | ${t.runtime} | ${escapeCell(t.description)} |`,
+    ),
     '',
     'A template is a folder under `templates/` with a `template.json` (`name`, `provider`, `runtime`,',
     '`description`): a provider adds its templates by adding folders. Files named `_name` are',
     'created as `.name` (`_gitignore` becomes `.gitignore`). The CLI finds the templates in',
     '`$SKYRUN_TEMPLATES_DIR` when set, else in `templates/` inside the installed `@skyrun/cli`',
-    'package, else in the workspace\'s `templates/` (`../../templates` from `packages/cli`).',
+    "package, else in the workspace's `templates/` (`../../templates` from `packages/cli`).",
     '',
     '## Editor completion for serverless.yml',
     '',
@@ -136,7 +146,10 @@ async function generate() {
     const examples = exampleLines(command);
     if (examples.length) out.push('', 'Examples:', '', '```sh', ...examples, '```');
   }
-  return `${out.join('\n')}\n`;
+  // Formatted like every other file of the repository, so `prettier --check .` agrees with it.
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(TARGET)) ?? {};
+  return prettier.format(`${out.join('\n')}\n`, { ...options, filepath: TARGET });
 }
 
 {
@@ -149,7 +162,9 @@ async function generate() {
       // Missing counts as stale.
     }
     if (current !== text) {
-      process.stderr.write(`${path.relative(process.cwd(), TARGET) || TARGET} is stale: run \`pnpm build && node scripts/command-reference.mjs\` and commit it.\n`);
+      process.stderr.write(
+        `${path.relative(process.cwd(), TARGET) || TARGET} is stale: run \`pnpm build && node scripts/command-reference.mjs\` and commit it.\n`,
+      );
       process.exit(1);
     }
     process.stdout.write(`${path.relative(process.cwd(), TARGET)} is up to date.\n`);

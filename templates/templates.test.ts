@@ -1,7 +1,16 @@
 // Every template's own handler test, run the way a user runs it, on a copy made by
 // `skyrun create` through the built binary (run `pnpm build` first).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +41,10 @@ function run(command: string, args: readonly string[], cwd: string) {
 }
 
 function linkDependencies(dir: string): void {
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: object; devDependencies?: object };
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    dependencies?: object;
+    devDependencies?: object;
+  };
   for (const name of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
     const source = WORKSPACE_PACKAGES[name];
     if (!source) throw new Error(`templates.test.ts cannot provide "${name}" offline: add it to WORKSPACE_PACKAGES.`);
@@ -43,7 +55,8 @@ function linkDependencies(dir: string): void {
 
 /** The template's own test command: `npm test` for Node.js, `python3 -m unittest` for Python. */
 function testCommand(dir: string): { command: string; args: string[]; passed: RegExp } {
-  if (existsSync(path.join(dir, 'package.json'))) return { command: 'npm', args: ['test'], passed: /^# pass [1-9]\d*$/m };
+  if (existsSync(path.join(dir, 'package.json')))
+    return { command: 'npm', args: ['test'], passed: /^# pass [1-9]\d*$/m };
   return { command: 'python3', args: ['-m', 'unittest', '-v'], passed: /^Ran [1-9]\d* tests? in/m };
 }
 
@@ -65,16 +78,22 @@ describe.each(templates)('template %s', (template) => {
   });
 
   it('has a handler test that fails when the handler breaks', () => {
-    const handler = ['handler.js', 'handler.py', 'src/handler.ts'].map((f) => path.join(dir, f)).find((f) => existsSync(f))!;
+    const handler = ['handler.js', 'handler.py', 'src/handler.ts']
+      .map((f) => path.join(dir, f))
+      .find((f) => existsSync(f))!;
     const original = readFileSync(handler, 'utf8');
-    writeFileSync(handler, original.replace('statusCode: 200', 'statusCode: 500').replace('"statusCode": 200', '"statusCode": 500'));
+    writeFileSync(
+      handler,
+      original.replace('statusCode: 200', 'statusCode: 500').replace('"statusCode": 200', '"statusCode": 500'),
+    );
     const { command, args } = testCommand(dir);
     expect(run(command, args, dir).status).not.toBe(0);
     writeFileSync(handler, original);
   });
 
   it('has a README, a .gitignore, an HTTP function and a scheduled function', () => {
-    for (const file of ['README.md', '.gitignore', 'serverless.yml']) expect(existsSync(path.join(dir, file)), file).toBe(true);
+    for (const file of ['README.md', '.gitignore', 'serverless.yml'])
+      expect(existsSync(path.join(dir, file)), file).toBe(true);
     const yml = readFileSync(path.join(dir, 'serverless.yml'), 'utf8');
     expect(yml).toMatch(/- httpApi: GET \/\S*/);
     expect(yml).toMatch(/- schedule: rate\(1 hour\)/);
@@ -82,5 +101,7 @@ describe.each(templates)('template %s', (template) => {
 });
 
 it('finds the four local templates', () => {
-  expect(templates).toEqual(expect.arrayContaining(['local-nodejs', 'local-python', 'local-typescript', 'multi-cloud-starter']));
+  expect(templates).toEqual(
+    expect.arrayContaining(['local-nodejs', 'local-python', 'local-typescript', 'multi-cloud-starter']),
+  );
 });

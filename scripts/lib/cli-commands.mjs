@@ -17,7 +17,20 @@ export async function loadCliCommands(root = CLI_ROOT) {
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
-const FLAG_KEYS = ['type', 'char', 'aliases', 'charAliases', 'options', 'required', 'multiple', 'default', 'allowNo', 'exclusive', 'dependsOn', 'exactlyOne'];
+const FLAG_KEYS = [
+  'type',
+  'char',
+  'aliases',
+  'charAliases',
+  'options',
+  'required',
+  'multiple',
+  'default',
+  'allowNo',
+  'exclusive',
+  'dependsOn',
+  'exactlyOne',
+];
 const ARG_KEYS = ['required', 'options', 'default'];
 
 function pick(source, keys) {
@@ -33,7 +46,11 @@ function pick(source, keys) {
 }
 
 function sortedEntries(record, keys) {
-  return Object.fromEntries(Object.keys(record ?? {}).sort().map((name) => [name, pick(record[name], keys)]));
+  return Object.fromEntries(
+    Object.keys(record ?? {})
+      .sort()
+      .map((name) => [name, pick(record[name], keys)]),
+  );
 }
 
 /**

@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cliSurface, loadCliCommands } from '../../../scripts/lib/cli-commands.mjs';
 
-type Surface = Record<string, { flags: Record<string, unknown>; args: Record<string, unknown>; aliases: string[]; plugin: string }>;
+type Surface = Record<
+  string,
+  { flags: Record<string, unknown>; args: Record<string, unknown>; aliases: string[]; plugin: string }
+>;
 
 const SNAPSHOT = fileURLToPath(new URL('./cli-surface.snapshot.json', import.meta.url));
 
@@ -17,14 +20,18 @@ export function describeSurfaceChanges(before: Surface, after: Surface): { break
       breaking.push(`command "${id}" was removed`);
       continue;
     }
-    if (JSON.stringify(command.aliases) !== JSON.stringify(now.aliases)) breaking.push(`"${id}" aliases changed: ${JSON.stringify(command.aliases)} → ${JSON.stringify(now.aliases)}`);
+    if (JSON.stringify(command.aliases) !== JSON.stringify(now.aliases))
+      breaking.push(`"${id}" aliases changed: ${JSON.stringify(command.aliases)} → ${JSON.stringify(now.aliases)}`);
     for (const kind of ['flags', 'args'] as const) {
       for (const [name, spec] of Object.entries(command[kind])) {
         const label = kind === 'flags' ? `--${name}` : `argument ${name}`;
         if (!(name in now[kind])) breaking.push(`"${id}" ${label} was removed`);
-        else if (JSON.stringify(spec) !== JSON.stringify(now[kind][name])) breaking.push(`"${id}" ${label} changed: ${JSON.stringify(spec)} → ${JSON.stringify(now[kind][name])}`);
+        else if (JSON.stringify(spec) !== JSON.stringify(now[kind][name]))
+          breaking.push(`"${id}" ${label} changed: ${JSON.stringify(spec)} → ${JSON.stringify(now[kind][name])}`);
       }
-      for (const name of Object.keys(now[kind])) if (!(name in command[kind])) added.push(`"${id}" ${kind === 'flags' ? `--${name}` : `argument ${name}`} was added`);
+      for (const name of Object.keys(now[kind]))
+        if (!(name in command[kind]))
+          added.push(`"${id}" ${kind === 'flags' ? `--${name}` : `argument ${name}`} was added`);
     }
   }
   for (const id of Object.keys(after)) if (!before[id]) added.push(`command "${id}" was added`);
@@ -37,7 +44,8 @@ describe('CLI surface', () => {
     const text = `${JSON.stringify(surface, null, 2)}\n`;
     if (process.env.UPDATE_SURFACE === '1' || !existsSync(SNAPSHOT)) {
       writeFileSync(SNAPSHOT, text);
-      if (process.env.UPDATE_SURFACE !== '1') throw new Error(`${SNAPSHOT} did not exist: written, review and commit it.`);
+      if (process.env.UPDATE_SURFACE !== '1')
+        throw new Error(`${SNAPSHOT} did not exist: written, review and commit it.`);
       return;
     }
     const committed = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Surface;
@@ -60,17 +68,29 @@ describe('CLI surface', () => {
 });
 
 describe('describeSurfaceChanges', () => {
-  const base: Surface = { deploy: { plugin: 'p', aliases: [], args: {}, flags: { stage: { type: 'option', char: 's' } } } };
+  const base: Surface = {
+    deploy: { plugin: 'p', aliases: [], args: {}, flags: { stage: { type: 'option', char: 's' } } },
+  };
 
   it('reports a removed flag, a changed short flag and a removed command as breaking', () => {
     const changed = { deploy: { ...base.deploy!, flags: { stage: { type: 'option', char: 'S' } } } };
-    expect(describeSurfaceChanges(base, changed).breaking).toEqual(['"deploy" --stage changed: {"type":"option","char":"s"} → {"type":"option","char":"S"}']);
-    expect(describeSurfaceChanges(base, { deploy: { ...base.deploy!, flags: {} } }).breaking).toEqual(['"deploy" --stage was removed']);
+    expect(describeSurfaceChanges(base, changed).breaking).toEqual([
+      '"deploy" --stage changed: {"type":"option","char":"s"} → {"type":"option","char":"S"}',
+    ]);
+    expect(describeSurfaceChanges(base, { deploy: { ...base.deploy!, flags: {} } }).breaking).toEqual([
+      '"deploy" --stage was removed',
+    ]);
     expect(describeSurfaceChanges(base, {}).breaking).toEqual(['command "deploy" was removed']);
   });
 
   it('reports additions separately', () => {
-    const more = { deploy: { ...base.deploy!, flags: { ...base.deploy!.flags, force: { type: 'boolean' } } }, info: base.deploy! };
-    expect(describeSurfaceChanges(base, more)).toEqual({ breaking: [], added: ['"deploy" --force was added', 'command "info" was added'] });
+    const more = {
+      deploy: { ...base.deploy!, flags: { ...base.deploy!.flags, force: { type: 'boolean' } } },
+      info: base.deploy!,
+    };
+    expect(describeSurfaceChanges(base, more)).toEqual({
+      breaking: [],
+      added: ['"deploy" --force was added', 'command "info" was added'],
+    });
   });
 });

@@ -11,7 +11,8 @@ const DOC = path.join(ROOT, 'docs', 'commands.md');
 const temp = mkdtempSync(path.join(tmpdir(), 'skyrun-docs-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-const run = (...args: string[]) => spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
 
 describe('docs/commands.md', () => {
   it('is up to date with the commands (node scripts/command-reference.mjs --check)', () => {

@@ -15,9 +15,13 @@ const freshDir = () => {
 const TEMPLATES = ['local-nodejs', 'local-python', 'local-typescript', 'multi-cloud-starter'];
 
 function listFiles(dir: string, prefix = ''): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? listFiles(path.join(dir, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
-  ).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? listFiles(path.join(dir, entry.name), `${prefix}${entry.name}/`)
+        : [`${prefix}${entry.name}`],
+    )
+    .sort();
 }
 
 describe('skyrun create --list', () => {
@@ -31,7 +35,12 @@ describe('skyrun create --list', () => {
   it('prints the same list as JSON with --json', async () => {
     const result = await runCli(['create', '--list', '--json'], { cwd: root });
     expect(result.status, result.stderr).toBe(0);
-    const list = JSON.parse(result.stdout) as { name: string; provider: string; runtime: string; description: string }[];
+    const list = JSON.parse(result.stdout) as {
+      name: string;
+      provider: string;
+      runtime: string;
+      description: string;
+    }[];
     expect(list.map((t) => t.name)).toEqual(TEMPLATES);
     expect(list.find((t) => t.name === 'local-python')).toMatchObject({ provider: 'local', runtime: 'python3.11' });
     for (const t of list) expect(Object.keys(t).sort()).toEqual(['description', 'name', 'provider', 'runtime']);
@@ -45,11 +54,19 @@ describe('skyrun create --template', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('Created service my-api from local-nodejs in my-api');
     const dir = path.join(cwd, 'my-api');
-    expect(listFiles(dir)).toEqual(['.gitignore', 'README.md', 'handler.js', 'package.json', 'serverless.yml', 'test/handler.test.js']);
+    expect(listFiles(dir)).toEqual([
+      '.gitignore',
+      'README.md',
+      'handler.js',
+      'package.json',
+      'serverless.yml',
+      'test/handler.test.js',
+    ]);
     expect(readFileSync(path.join(dir, 'serverless.yml'), 'utf8')).toMatch(/^service: my-api$/m);
     expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).name).toBe('my-api');
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toMatch(/^# my-api$/m);
-    for (const file of listFiles(dir)) expect(readFileSync(path.join(dir, file), 'utf8'), file).not.toContain('local-nodejs');
+    for (const file of listFiles(dir))
+      expect(readFileSync(path.join(dir, file), 'utf8'), file).not.toContain('local-nodejs');
   });
 
   it('creates into the current directory without --name or --path, keeping the template service name', async () => {
@@ -62,10 +79,22 @@ describe('skyrun create --template', () => {
 
   it('honours --path over ./<name> and returns the result as JSON', async () => {
     const cwd = freshDir();
-    const result = await runCli(['create', '-t', 'local-typescript', '-n', 'orders', '-p', 'services/orders-api', '--json'], { cwd });
+    const result = await runCli(
+      ['create', '-t', 'local-typescript', '-n', 'orders', '-p', 'services/orders-api', '--json'],
+      { cwd },
+    );
     expect(result.status, result.stderr).toBe(0);
-    const created = JSON.parse(result.stdout) as { directory: string; service: string; template: string; files: string[] };
-    expect(created).toMatchObject({ directory: path.join(cwd, 'services', 'orders-api'), service: 'orders', template: 'local-typescript' });
+    const created = JSON.parse(result.stdout) as {
+      directory: string;
+      service: string;
+      template: string;
+      files: string[];
+    };
+    expect(created).toMatchObject({
+      directory: path.join(cwd, 'services', 'orders-api'),
+      service: 'orders',
+      template: 'local-typescript',
+    });
     expect(created.files).toContain('src/handler.ts');
     expect(existsSync(path.join(cwd, 'orders'))).toBe(false);
     expect(readFileSync(path.join(cwd, 'services/orders-api/serverless.yml'), 'utf8')).toMatch(/^service: orders$/m);
@@ -115,7 +144,10 @@ describe('skyrun create --template-path', () => {
     mkdirSync(path.join(source, 'lib'), { recursive: true });
     mkdirSync(path.join(source, 'node_modules', 'dep'), { recursive: true });
     writeFileSync(path.join(source, 'serverless.yml'), 'service:\n  name: base-svc\nprovider:\n  name: local\n');
-    writeFileSync(path.join(source, 'lib', 'names.js'), "export const deployed = 'base-svc-dev-hello';\nexport const other = 'base-svcx';\n");
+    writeFileSync(
+      path.join(source, 'lib', 'names.js'),
+      "export const deployed = 'base-svc-dev-hello';\nexport const other = 'base-svcx';\n",
+    );
     writeFileSync(path.join(source, '_npmrc'), 'save-exact=true\n');
     writeFileSync(path.join(source, '__init__.py'), '');
     writeFileSync(path.join(source, 'logo.bin'), Buffer.from([0, 1, 2, ...Buffer.from('base-svc'), 0]));
@@ -125,7 +157,9 @@ describe('skyrun create --template-path', () => {
     const dir = path.join(cwd, 'billing');
     expect(listFiles(dir)).toEqual(['.npmrc', '__init__.py', 'lib/names.js', 'logo.bin', 'serverless.yml']);
     expect(readFileSync(path.join(dir, 'serverless.yml'), 'utf8')).toContain('  name: billing\n');
-    expect(readFileSync(path.join(dir, 'lib', 'names.js'), 'utf8')).toBe("export const deployed = 'billing-dev-hello';\nexport const other = 'base-svcx';\n");
+    expect(readFileSync(path.join(dir, 'lib', 'names.js'), 'utf8')).toBe(
+      "export const deployed = 'billing-dev-hello';\nexport const other = 'base-svcx';\n",
+    );
     expect(readFileSync(path.join(dir, 'logo.bin'))).toEqual(readFileSync(path.join(source, 'logo.bin')));
   });
 

@@ -27,9 +27,15 @@ describe('--help', () => {
       const result = await runCli(['autocomplete', 'bash'], { cwd: REPO_ROOT, env: { XDG_CACHE_HOME: cache } });
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toContain('skyrun autocomplete script bash');
-      const script = await runCli(['autocomplete', 'script', 'bash'], { cwd: REPO_ROOT, env: { XDG_CACHE_HOME: cache } });
+      const script = await runCli(['autocomplete', 'script', 'bash'], {
+        cwd: REPO_ROOT,
+        env: { XDG_CACHE_HOME: cache },
+      });
       expect(script.stdout).toContain('SKYRUN_AC_BASH_SETUP_PATH=');
-      const completions = readFileSync(path.join(cache, 'skyrun', 'autocomplete', 'functions', 'bash', 'skyrun.bash'), 'utf8');
+      const completions = readFileSync(
+        path.join(cache, 'skyrun', 'autocomplete', 'functions', 'bash', 'skyrun.bash'),
+        'utf8',
+      );
       expect(completions).toMatch(/^create .*--template/m);
       expect(completions).toMatch(/^deploy .*--stage/m);
     } finally {

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests read terminal escape sequences */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { colourEnabled, createProgressReporter } from '../src/output/progress-reporter.js';
 
@@ -27,7 +28,10 @@ describe('progress reporter on a TTY', () => {
     const progress = createProgressReporter({ stream, env: {} });
     const packaging = progress.step('Packaging hello');
     const other = progress.step('Packaging tick');
-    expect(screen(stream.text())).toEqual([expect.stringMatching(/^⠋ Packaging hello \d+ms$/), expect.stringMatching(/^⠋ Packaging tick \d+ms$/)]);
+    expect(screen(stream.text())).toEqual([
+      expect.stringMatching(/^⠋ Packaging hello \d+ms$/),
+      expect.stringMatching(/^⠋ Packaging tick \d+ms$/),
+    ]);
     progress.info('a message');
     packaging.done('1.2 KB');
     expect(screen(stream.text())).toEqual([
@@ -37,7 +41,11 @@ describe('progress reporter on a TTY', () => {
     ]);
     other.fail('boom');
     packaging.done('twice is ignored');
-    expect(screen(stream.text())).toEqual(['a message', expect.stringMatching(/^✔ Packaging hello/), expect.stringMatching(/^✖ Packaging tick boom \(\d+ms\)$/)]);
+    expect(screen(stream.text())).toEqual([
+      'a message',
+      expect.stringMatching(/^✔ Packaging hello/),
+      expect.stringMatching(/^✖ Packaging tick boom \(\d+ms\)$/),
+    ]);
   });
 
   it('redraws the elapsed time while a step runs, then stops its timer', () => {
@@ -72,7 +80,9 @@ describe('progress reporter on a TTY', () => {
     createProgressReporter({ stream: coloured, env: {} }).step('a').done();
     expect(coloured.text()).toContain('\u001b[32m✔');
     const plain = fakeStream(true);
-    createProgressReporter({ stream: plain, env: { NO_COLOR: '1' } }).step('a').done();
+    createProgressReporter({ stream: plain, env: { NO_COLOR: '1' } })
+      .step('a')
+      .done();
     expect(plain.text()).not.toMatch(/\u001b\[\d+m/);
     expect(colourEnabled(plain, { NO_COLOR: '' })).toBe(false);
     expect(colourEnabled(plain, { TERM: 'xterm' })).toBe(true);

@@ -9,7 +9,10 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 interface Schema {
   $schema: string;
-  properties: { provider: { properties: { name: { enum?: string[] }; runtime: { enum?: string[] } } }; functions: unknown };
+  properties: {
+    provider: { properties: { name: { enum?: string[] }; runtime: { enum?: string[] } } };
+    functions: unknown;
+  };
 }
 
 describe('skyrun schema', () => {

@@ -76,7 +76,10 @@ describe.each(templates)('template %s on the local runtime', (template) => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ message: GREETING[template] ?? 'Hello, world!' });
 
-    const invoked = ok(await cli(['invoke', '-f', 'hello', '-d', '{"queryStringParameters":{"name":"Ada"}}']), 'invoke');
+    const invoked = ok(
+      await cli(['invoke', '-f', 'hello', '-d', '{"queryStringParameters":{"name":"Ada"}}']),
+      'invoke',
+    );
     const payload = JSON.parse(invoked.stdout) as { statusCode: number; body: string };
     expect(payload.statusCode).toBe(200);
     expect((JSON.parse(payload.body) as { message: string }).message).toMatch(/, Ada!$/);

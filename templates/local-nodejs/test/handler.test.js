@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import { hello, tick } from '../handler.js';
 
 test('hello answers 200 with a greeting', async () => {
-  const response = await hello({ rawPath: '/hello', queryStringParameters: { name: 'Ada' }, requestContext: { http: { method: 'GET' } } });
+  const response = await hello({
+    rawPath: '/hello',
+    queryStringParameters: { name: 'Ada' },
+    requestContext: { http: { method: 'GET' } },
+  });
   assert.equal(response.statusCode, 200);
   assert.deepEqual(JSON.parse(response.body), { message: 'Hello, Ada!' });
 });

@@ -8,7 +8,11 @@ afterEach(() => {
 
 test('hello answers 200 with the stage greeting', async () => {
   process.env.GREETING = 'Hello from dev';
-  const response = await hello({ rawPath: '/hello', queryStringParameters: { name: 'Ada' }, requestContext: { http: { method: 'GET' } } });
+  const response = await hello({
+    rawPath: '/hello',
+    queryStringParameters: { name: 'Ada' },
+    requestContext: { http: { method: 'GET' } },
+  });
   assert.equal(response.statusCode, 200);
   assert.deepEqual(JSON.parse(response.body), { message: 'Hello from dev, Ada!' });
 });

@@ -24,10 +24,17 @@ export default class Create extends Command {
     return this.exit(printError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') }));
   }
   static override flags = {
-    template: Flags.string({ char: 't', description: 'Name of a built-in template (see --list).', exclusive: ['template-path', 'list'] }),
+    template: Flags.string({
+      char: 't',
+      description: 'Name of a built-in template (see --list).',
+      exclusive: ['template-path', 'list'],
+    }),
     'template-path': Flags.string({ description: 'A directory to use as the template.', exclusive: ['list'] }),
-    path: Flags.string({ char: 'p', description: 'Directory to create the service in (default: ./<name> with --name, else the current directory).' }),
-    name: Flags.string({ char: 'n', description: 'Service name: replaces the template\'s service name in every file.' }),
+    path: Flags.string({
+      char: 'p',
+      description: 'Directory to create the service in (default: ./<name> with --name, else the current directory).',
+    }),
+    name: Flags.string({ char: 'n', description: "Service name: replaces the template's service name in every file." }),
     list: Flags.boolean({ description: 'List the built-in templates.' }),
   };
 
@@ -48,7 +55,7 @@ export default class Create extends Command {
       name: flags.name,
       cwd: process.cwd(),
     });
-    this.log(formatCreated(result, process.cwd(), path.relative));
+    this.log(formatCreated(result, process.cwd()));
     return result;
   }
 }

@@ -21,7 +21,9 @@ export default class Schema extends Command {
   }
   static override flags = {
     output: Flags.string({ char: 'o', description: 'Write the schema to this file instead of stdout.' }),
-    provider: Flags.string({ description: 'Only this provider\'s keys, validated strictly (default: every installed provider).' }),
+    provider: Flags.string({
+      description: "Only this provider's keys, validated strictly (default: every installed provider).",
+    }),
   };
 
   async run(): Promise<void> {
@@ -40,6 +42,8 @@ export default class Schema extends Command {
     }
     await mkdir(path.dirname(path.resolve(flags.output)), { recursive: true });
     await writeFile(flags.output, text);
-    this.logToStderr(`Wrote the schema to ${flags.output}. First line of serverless.yml: # yaml-language-server: $schema=${flags.output}`);
+    this.logToStderr(
+      `Wrote the schema to ${flags.output}. First line of serverless.yml: # yaml-language-server: $schema=${flags.output}`,
+    );
   }
 }

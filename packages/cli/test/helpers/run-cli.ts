@@ -21,7 +21,12 @@ export interface RunOptions {
 export function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // NODE_ENV=test (set by vitest) makes oclif look for src/*.ts instead of dist: drop it.
-    const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...options.env };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NODE_ENV: undefined,
+      NO_COLOR: '1',
+      ...options.env,
+    };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
@@ -34,7 +39,11 @@ export function runCli(args: readonly string[], options: RunOptions): Promise<Cl
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`skyrun ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms.\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `skyrun ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms.\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (status) => {

@@ -86,7 +86,10 @@ export async function createService(request: CreateServiceRequest): Promise<Crea
     const destination = path.join(directory, ...file.target.split('/'));
     await fsp.mkdir(path.dirname(destination), { recursive: true });
     const content = await fsp.readFile(file.source);
-    const output = rename && isText(content) ? Buffer.from(renameService(content.toString('utf8'), rename.from, rename.to)) : content;
+    const output =
+      rename && isText(content)
+        ? Buffer.from(renameService(content.toString('utf8'), rename.from, rename.to))
+        : content;
     await fsp.writeFile(destination, output, { flag: 'wx', mode: file.mode });
   }
 
@@ -178,7 +181,9 @@ async function assertNoConflicts(directory: string, plan: readonly PlannedFile[]
 async function detectServiceName(templateDir: string): Promise<string | undefined> {
   for (const file of ['serverless.yml', 'serverless.yaml']) {
     const text = await fsp.readFile(path.join(templateDir, file), 'utf8').catch(() => undefined);
-    const match = text?.match(/^service:[ \t]*(?:\n[ \t]+name:[ \t]*)?['"]?([A-Za-z][0-9A-Za-z-]+)['"]?[ \t]*(?:#.*)?$/m);
+    const match = text?.match(
+      /^service:[ \t]*(?:\n[ \t]+name:[ \t]*)?['"]?([A-Za-z][0-9A-Za-z-]+)['"]?[ \t]*(?:#.*)?$/m,
+    );
     if (match) return match[1];
   }
   for (const file of ['serverless.json', 'package.json']) {
@@ -186,7 +191,12 @@ async function detectServiceName(templateDir: string): Promise<string | undefine
     if (!text) continue;
     try {
       const data = JSON.parse(text) as { service?: unknown; name?: unknown };
-      const name = file === 'package.json' ? data.name : typeof data.service === 'object' ? (data.service as { name?: unknown })?.name : data.service;
+      const name =
+        file === 'package.json'
+          ? data.name
+          : typeof data.service === 'object'
+            ? (data.service as { name?: unknown })?.name
+            : data.service;
       if (typeof name === 'string' && new RegExp(SERVICE_NAME_PATTERN).test(name)) return name;
     } catch {
       // Not JSON: no name from this file.

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { SkyrunError } from '../errors/index.js';
@@ -27,7 +27,7 @@ const REQUIRED_FIELDS = ['provider', 'runtime', 'description'] as const;
  * A provider adds templates by adding folders; nothing else has to change.
  */
 export async function listTemplates(templatesDir: string): Promise<TemplateInfo[]> {
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = await fsp.readdir(templatesDir, { withFileTypes: true });
   } catch (cause) {
@@ -57,7 +57,10 @@ export async function findTemplate(templatesDir: string, name: string): Promise<
   const names = templates.map((t) => t.name);
   const ranked = names
     .map((candidate) => ({ candidate, d: distance(candidate, name.toLowerCase()) }))
-    .filter(({ candidate, d }) => d <= Math.max(2, Math.floor(candidate.length / 3)) || candidate.includes(name.toLowerCase()))
+    .filter(
+      ({ candidate, d }) =>
+        d <= Math.max(2, Math.floor(candidate.length / 3)) || candidate.includes(name.toLowerCase()),
+    )
     .sort((a, b) => a.d - b.d);
   const suggestion = ranked[0]?.candidate;
   throw new SkyrunError({
@@ -84,9 +87,11 @@ async function readMetadata(directory: string): Promise<TemplateInfo | undefined
     throw invalidMetadata(file, 'it is not valid JSON', cause);
   }
   const name = data.name ?? path.basename(directory);
-  if (name !== path.basename(directory)) throw invalidMetadata(file, `"name" is "${String(name)}" but the folder is "${path.basename(directory)}"`);
+  if (name !== path.basename(directory))
+    throw invalidMetadata(file, `"name" is "${String(name)}" but the folder is "${path.basename(directory)}"`);
   for (const field of REQUIRED_FIELDS) {
-    if (typeof data[field] !== 'string' || !(data[field] as string).trim()) throw invalidMetadata(file, `"${field}" must be a non-empty string`);
+    if (typeof data[field] !== 'string' || !(data[field] as string).trim())
+      throw invalidMetadata(file, `"${field}" must be a non-empty string`);
   }
   return {
     name: name as string,
