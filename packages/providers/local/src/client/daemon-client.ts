@@ -26,6 +26,9 @@ function unreachable(endpoint: DaemonEndpoint, error: unknown, daemonLog: string
 
 /** The control API, from the CLI's side. Every failure is a SkyrunError with exit 'provider'. */
 export class DaemonClient {
+  /** The status the daemon answered when this client connected. */
+  lastStatus?: StatusResponse;
+
   constructor(
     readonly endpoint: DaemonEndpoint,
     readonly daemonLog: string,

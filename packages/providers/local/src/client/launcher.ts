@@ -44,7 +44,7 @@ export async function connectDaemon(home: string): Promise<DaemonClient | undefi
   }
   const client = new DaemonClient({ home, port, token }, paths.daemonLog);
   try {
-    await client.status(1_000);
+    client.lastStatus = await client.status(1_000);
     return client;
   } catch {
     return undefined;
@@ -117,16 +117,14 @@ export async function ensureDaemon(options: DaemonOptions = {}): Promise<DaemonC
   const home = resolveSkyrunHome(options.home);
   const running = await connectDaemon(home);
   if (running) {
-    const status = await running.status();
-    if (status.protocol === PROTOCOL_VERSION) return running;
+    if (running.lastStatus?.protocol === PROTOCOL_VERSION) return running;
     // An older skyrun's daemon: replace it (state on disk is kept and restored).
     await stopDaemon({ home });
   }
   const step = (options.progress ?? silentProgress).step('Starting the local runtime');
   try {
     const client = await spawnDaemon(home, options);
-    const status = await client.status();
-    step.done(`127.0.0.1:${status.port}`);
+    step.done(`127.0.0.1:${client.endpoint.port}`);
     return client;
   } catch (error) {
     step.fail();

@@ -272,6 +272,14 @@ export class LocalDaemon {
     this.#checkRoutes(request);
     const diff = this.#diff(request);
     const current = this.#p.store.get(request.service, request.stage);
+    if (request.mode === 'function' && !current) {
+      throw new DaemonError(
+        'LOCAL_SERVICE_NOT_DEPLOYED',
+        `${request.service} (stage ${request.stage}) is not deployed on the local runtime.`,
+        404,
+        'Deploy the whole service once (skyrun deploy) before deploying single functions.',
+      );
+    }
     const now = Date.now();
 
     // Everything that can be checked before touching the engine.

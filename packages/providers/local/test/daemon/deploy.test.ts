@@ -168,6 +168,9 @@ describe('deploys', () => {
   it('deployFunction replaces one function and leaves the others alone', async () => {
     const { daemon } = await start();
     const a = await buildZip(tmp.dir, 'a', ok('a'));
+    await expect(daemon.deploy(request([fn('a', a)], { mode: 'function' }))).rejects.toMatchObject({
+      code: 'LOCAL_SERVICE_NOT_DEPLOYED',
+    });
     await daemon.deploy(request([fn('a', a), fn('b', a)]));
     const a2 = await buildZip(tmp.dir, 'a2', ok('a2'));
     const res = await daemon.deploy(request([fn('a', a2)], { mode: 'function' }));
