@@ -10,9 +10,12 @@ import type { DeployResponse } from '../../src/daemon/protocol.js';
 import { existsSync } from 'node:fs';
 import { buildZip, fn, request, tempDir } from './helpers.js';
 
-const built = existsSync(daemonEntry());
+function requireBuild(): void {
+  if (!existsSync(daemonEntry()))
+    throw new Error(`${daemonEntry()} is missing: run npx tsc -b packages/providers/local first`);
+}
 
-describe.skipIf(!built)('spawned daemon', () => {
+describe('spawned daemon', () => {
   let tmp: ReturnType<typeof tempDir>;
   const homes: string[] = [];
   const savedPort = process.env.SKYRUN_PORT;
@@ -24,6 +27,7 @@ describe.skipIf(!built)('spawned daemon', () => {
   };
 
   beforeAll(() => {
+    requireBuild();
     tmp = tempDir();
     process.env.SKYRUN_PORT = '0';
   });
@@ -33,7 +37,7 @@ describe.skipIf(!built)('spawned daemon', () => {
   afterAll(() => {
     if (savedPort === undefined) delete process.env.SKYRUN_PORT;
     else process.env.SKYRUN_PORT = savedPort;
-    tmp.cleanup();
+    tmp?.cleanup();
   });
 
   it('start, status and stop; concurrent starts share one daemon', async () => {

@@ -11,7 +11,10 @@ import type { DaemonClient } from '../../src/client/daemon-client.js';
 import type { DeployResponse, InvokeResponseDto, StoredLogLine } from '../../src/daemon/protocol.js';
 import { buildZip, fn, request, tempDir } from './helpers.js';
 
-const built = existsSync(daemonEntry());
+function requireBuild(): void {
+  if (!existsSync(daemonEntry()))
+    throw new Error(`${daemonEntry()} is missing: run npx tsc -b packages/providers/local first`);
+}
 
 const HANDLER = `
 let calls = 0;
@@ -45,13 +48,14 @@ async function waitGone(pid: number): Promise<void> {
   throw new Error(`pid ${pid} still alive`);
 }
 
-describe.skipIf(!built)('daemon process: SIGKILL and restart', () => {
+describe('daemon process: SIGKILL and restart', () => {
   let tmp: ReturnType<typeof tempDir>;
   let home: string;
   const pids = new Set<number>();
   const env = { ...process.env };
 
   beforeAll(() => {
+    requireBuild();
     tmp = tempDir();
     home = join(tmp.dir, 'home');
     // Rate schedules tick 600x faster (1 minute = 100 ms); async retries wait 3 s.
@@ -69,7 +73,7 @@ describe.skipIf(!built)('daemon process: SIGKILL and restart', () => {
       }
     }
     process.env = env;
-    tmp.cleanup();
+    tmp?.cleanup();
   });
 
   it('brings back services, schedules, queued events and logs', async () => {
