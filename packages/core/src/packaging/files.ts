@@ -1,4 +1,4 @@
-import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { packagingError } from './errors.js';
@@ -56,49 +56,51 @@ export async function walkFiles(options: WalkOptions): Promise<FileEntry[]> {
     });
   };
 
+  // Synchronous fs calls per directory, yielding to the event loop between directories:
+  // on warm caches this is several times faster than one thread-pool round trip per stat,
+  // and the loop still turns (progress output keeps moving).
   const visitDir = async (dirAbs: string, rel: string, ancestors: ReadonlySet<string>): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     let dirents: Dirent[];
     try {
-      dirents = await fsp.readdir(dirAbs, { withFileTypes: true });
+      dirents = readdirSync(dirAbs, { withFileTypes: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    await Promise.all(
-      dirents.map(async (dirent) => {
-        const childRel = rel ? `${rel}/${dirent.name}` : dirent.name;
-        const childAbs = path.join(dirAbs, dirent.name);
-        if (dirent.isDirectory()) {
-          if (options.skipDir(childRel, dirent.name)) return;
-          await visitDir(childAbs, childRel, new Set([...ancestors, childAbs]));
-          return;
-        }
-        if (dirent.isFile()) {
-          push(childRel, childAbs, await fsp.stat(childAbs));
-          return;
-        }
-        if (!dirent.isSymbolicLink()) return;
-        let real: string;
-        let stat: Stats;
-        try {
-          real = await fsp.realpath(childAbs);
-          stat = await fsp.stat(real);
-        } catch {
-          options.onRejectedLink(childRel, '(broken link)');
-          return;
-        }
-        if (!options.allowTarget(real)) {
-          options.onRejectedLink(childRel, real);
-          return;
-        }
-        if (stat.isFile()) {
-          push(childRel, real, stat);
-        } else if (stat.isDirectory()) {
-          if (options.skipDir(childRel, dirent.name) || ancestors.has(real)) return;
-          await visitDir(real, childRel, new Set([...ancestors, real]));
-        }
-      }),
-    );
+    const subdirs: Array<[string, string, ReadonlySet<string>]> = [];
+    for (const dirent of dirents) {
+      const childRel = rel ? `${rel}/${dirent.name}` : dirent.name;
+      const childAbs = path.join(dirAbs, dirent.name);
+      if (dirent.isDirectory()) {
+        if (!options.skipDir(childRel, dirent.name)) subdirs.push([childAbs, childRel, new Set([...ancestors, childAbs])]);
+        continue;
+      }
+      if (dirent.isFile()) {
+        push(childRel, childAbs, statSync(childAbs));
+        continue;
+      }
+      if (!dirent.isSymbolicLink()) continue;
+      let real: string;
+      let stat: Stats;
+      try {
+        real = realpathSync(childAbs);
+        stat = statSync(real);
+      } catch {
+        options.onRejectedLink(childRel, '(broken link)');
+        continue;
+      }
+      if (!options.allowTarget(real)) {
+        options.onRejectedLink(childRel, real);
+        continue;
+      }
+      if (stat.isFile()) {
+        push(childRel, real, stat);
+      } else if (stat.isDirectory() && !options.skipDir(childRel, dirent.name) && !ancestors.has(real)) {
+        subdirs.push([real, childRel, new Set([...ancestors, real])]);
+      }
+    }
+    for (const [abs, childRel, childAncestors] of subdirs) await visitDir(abs, childRel, childAncestors);
   };
 
   await visitDir(options.root, '', new Set([options.root]));

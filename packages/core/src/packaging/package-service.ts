@@ -33,7 +33,7 @@ const SKYRUN_VERSION: string = (() => {
 
 /** Bumped when the artifact layout changes, so old caches are not reused. */
 const LAYOUT_VERSION = 1;
-const ZLIB_LEVEL = 9;
+const ZLIB_LEVEL = Number(process.env.SKYRUN_ZIP_LEVEL ?? 9);
 const CACHE_INDEX = 'inputs.json';
 
 interface FunctionPlan {
@@ -317,7 +317,7 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
       const add = (input: ZipInput): void => {
         inputs.set(input.name, input);
       };
-      for (const file of state.selected) add({ name: file.zipPath, file: file.absPath, executable: file.executable });
+      for (const file of state.selected) add({ name: file.zipPath, file: file.absPath, size: file.size, executable: file.executable });
       const recordedInputs: string[] = [];
       const externalRoots: DependencyRoot[] = [];
       for (const plan of state.plans) {
@@ -346,12 +346,12 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
           )
         ).flat();
         for (const file of applyPatterns(files, state.patterns)) {
-          add({ name: file.zipPath, file: file.absPath, executable: file.executable });
+          add({ name: file.zipPath, file: file.absPath, size: file.size, executable: file.executable });
           recordedInputs.push(file.absPath);
         }
       }
       if (state.requirements) {
-        for (const file of await pipFiles(state.requirements)) add({ name: file.zipPath, file: file.absPath, executable: file.executable });
+        for (const file of await pipFiles(state.requirements)) add({ name: file.zipPath, file: file.absPath, size: file.size, executable: file.executable });
       }
       for (const file of state.wrapperFiles) add(file);
       const target = path.join(realOutDir, state.planned.file);
