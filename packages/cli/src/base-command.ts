@@ -68,3 +68,13 @@ export abstract class SkyrunCommand extends Command {
 }
 
 export type { Interfaces };
+
+/** A command that needs no service file (create, schema, local ...): only --debug, same error output. */
+export abstract class StandaloneCommand extends Command {
+  static override baseFlags = { debug: serviceFlags.debug };
+
+  protected override async catch(error: Error): Promise<never> {
+    const argv = this.argv ?? [];
+    return this.exit(printError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') }));
+  }
+}

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Command, Flags } from '@oclif/core';
-import { serviceFlags } from '../base-command.js';
-import { printError } from '../output/print-error.js';
+import { Flags } from '@oclif/core';
+import { StandaloneCommand } from '../base-command.js';
 import { formatCreated, formatTemplateList } from '../output/format-create.js';
 
 /** Needs no service file, so it takes none of the service flags. */
-export default class Create extends Command {
+export default class Create extends StandaloneCommand {
   static override summary = 'Create a new service from a template.';
   static override description =
     'Copies a built-in template (--template, see --list) or any directory (--template-path). Existing files are never overwritten: when one exists, nothing is written.';
@@ -17,12 +16,7 @@ export default class Create extends Command {
     '<%= config.bin %> create --template-path ../shared/service-template --name billing',
   ];
   static override enableJsonFlag = true;
-  static override baseFlags = { debug: serviceFlags.debug };
 
-  protected override async catch(error: Error): Promise<never> {
-    const argv = this.argv ?? [];
-    return this.exit(printError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') }));
-  }
   static override flags = {
     template: Flags.string({
       char: 't',

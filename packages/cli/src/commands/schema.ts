@@ -1,11 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, Flags } from '@oclif/core';
-import { serviceFlags } from '../base-command.js';
-import { printError } from '../output/print-error.js';
+import { Flags } from '@oclif/core';
+import { StandaloneCommand } from '../base-command.js';
 
 /** Needs no service file, so it takes none of the service flags. */
-export default class Schema extends Command {
+export default class Schema extends StandaloneCommand {
   static override summary = 'Print the JSON Schema of serverless.yml, for editors.';
   static override description =
     'Covers the core keys and every installed provider (or only --provider). Point the YAML language server at it with a first line in serverless.yml: # yaml-language-server: $schema=.skyrun/schema.json';
@@ -13,12 +12,7 @@ export default class Schema extends Command {
     '<%= config.bin %> schema --output .skyrun/schema.json',
     '<%= config.bin %> schema --provider local > local-schema.json',
   ];
-  static override baseFlags = { debug: serviceFlags.debug };
 
-  protected override async catch(error: Error): Promise<never> {
-    const argv = this.argv ?? [];
-    return this.exit(printError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') }));
-  }
   static override flags = {
     output: Flags.string({ char: 'o', description: 'Write the schema to this file instead of stdout.' }),
     provider: Flags.string({
