@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { HookEngine } from '../lifecycle/index.js';
 import type { LogLine } from '../provider/contract.js';
@@ -50,11 +50,13 @@ export async function runDev(initial: CommandContext, options: DevOptions): Prom
   };
   await followLogs();
 
+  const { serviceDir } = ctx.loaded.service;
   const changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const redeploy = () => {
-    const files = [...changed];
+    // Editors write through temporary files that are gone by now: name only what still exists.
+    const files = [...changed].filter((file) => existsSync(path.join(serviceDir, file)));
     changed.clear();
     running = running.then(async () => {
       if (options.signal.aborted) return;
@@ -67,7 +69,6 @@ export async function runDev(initial: CommandContext, options: DevOptions): Prom
       }
     });
   };
-  const { serviceDir } = ctx.loaded.service;
   const watcher: FSWatcher = watch(serviceDir, { recursive: true }, (_event, file) => {
     if (!file || IGNORED.test(file)) return;
     changed.add(path.normalize(file));
