@@ -44,7 +44,7 @@ export async function connectDaemon(home: string): Promise<DaemonClient | undefi
   }
   const client = new DaemonClient({ home, port, token }, paths.daemonLog);
   try {
-    client.lastStatus = await client.status(1_000);
+    client.lastStatus = await client.status(3_000);
     return client;
   } catch {
     return undefined;

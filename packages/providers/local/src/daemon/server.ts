@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArtifactStore } from './artifacts.js';
@@ -68,27 +68,52 @@ function alive(pid: number): boolean {
   }
 }
 
-function acquirePidLock(paths: HomePaths): void {
-  for (let i = 0; i < 3; i++) {
-    try {
-      const fd = openSync(paths.pidLock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(readFileSync(paths.pidLock, 'utf8').trim());
-      if (pid && alive(pid)) {
-        throw new DaemonError(
-          'LOCAL_DAEMON_RUNNING',
-          `A skyrun daemon (pid ${pid}) already runs for ${paths.home}.`,
-          409,
-        );
-      }
-      rmSync(paths.pidLock, { force: true });
-    }
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
-  throw new DaemonError('LOCAL_DAEMON_RUNNING', `Cannot take ${paths.pidLock}.`, 409);
+}
+
+function alreadyRunning(paths: HomePaths, pid: number): DaemonError {
+  return new DaemonError('LOCAL_DAEMON_RUNNING', `A skyrun daemon (pid ${pid}) already runs for ${paths.home}.`, 409);
+}
+
+/**
+ * Take `daemon.pid`. The file is created complete (a hard link of a file already holding our
+ * pid), so a racing daemon never reads it empty; a lock of a dead process is replaced.
+ */
+function acquirePidLock(paths: HomePaths): void {
+  const mine = `${paths.pidLock}.${process.pid}.tmp`;
+  writeFileSync(mine, String(process.pid), { mode: 0o600 });
+  try {
+    for (let i = 0; i < 5; i++) {
+      try {
+        linkSync(mine, paths.pidLock);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const pid = readPid(paths.pidLock);
+      if (pid !== undefined && pid !== process.pid && alive(pid)) throw alreadyRunning(paths, pid);
+      if (pid !== undefined) rmSync(paths.pidLock, { force: true });
+    }
+    throw new DaemonError('LOCAL_DAEMON_RUNNING', `Cannot take ${paths.pidLock}.`, 409);
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
+
+/** Two daemons replacing the same stale lock at once: the one whose pid is not in it gives up. */
+function assertPidLock(paths: HomePaths): void {
+  const pid = readPid(paths.pidLock);
+  if (pid !== process.pid) throw alreadyRunning(paths, pid ?? 0);
+}
+
+function releasePidLock(paths: HomePaths): void {
+  if (readPid(paths.pidLock) === process.pid) rmSync(paths.pidLock, { force: true });
 }
 
 function readOrCreateToken(paths: HomePaths): string {
@@ -130,9 +155,11 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
     options.report ??
     ((message: string) => process.stderr.write(`[skyrun-daemon] ${new Date().toISOString()} ${message}\n`));
   try {
+    await new Promise((r) => setTimeout(r, 20));
+    assertPidLock(paths);
     return await start(options, paths, report);
   } catch (error) {
-    rmSync(paths.pidLock, { force: true });
+    releasePidLock(paths);
     throw error;
   }
 }
@@ -224,13 +251,24 @@ async function start(
   writeFileAtomic(portFile, String(mainPort));
 
   await daemon.restore();
+  try {
+    assertPidLock(paths);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   queue.start();
   const runtime: DaemonRuntimeInfo = { pid: process.pid, port: mainPort, protocol: PROTOCOL_VERSION, startedAt };
   writeFileAtomic(paths.runtime, JSON.stringify(runtime), 0o600);
 
   async function close(): Promise<void> {
     closing ??= (async () => {
-      rmSync(paths.runtime, { force: true });
+      try {
+        const info = JSON.parse(readFileSync(paths.runtime, 'utf8')) as DaemonRuntimeInfo;
+        if (info.pid === process.pid) rmSync(paths.runtime, { force: true });
+      } catch {
+        // not written yet, or already gone
+      }
       scheduler.close();
       queue.close();
       daemon.close();
@@ -243,7 +281,7 @@ async function start(
         .close()
         .catch((error: unknown) => report(`data plane close failed: ${(error as Error).message}`));
       logs.close();
-      rmSync(paths.pidLock, { force: true });
+      releasePidLock(paths);
       resolveClosed();
     })();
     return closing;

@@ -52,6 +52,9 @@ describe('spawned daemon', () => {
     expect(await stopDaemon({ home })).toEqual({ stopped: true, pid });
     expect(await daemonStatus({ home })).toMatchObject({ running: false });
     expect(await stopDaemon({ home })).toEqual({ stopped: false });
+    // No daemon spawned by the losing starts takes over later.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await daemonStatus({ home })).toMatchObject({ running: false });
   });
 
   it('a daemon that cannot start fails with its log file in the hint', async () => {
