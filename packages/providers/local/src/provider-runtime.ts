@@ -230,6 +230,18 @@ function deployedOnDisk(service: string, stage: string): boolean {
   }
 }
 
+/** info, invoke and logs of a service that was never deployed answer without starting a daemon. */
+function requireDeployed(ctx: ProviderContext): void {
+  const { name, stage } = ctx.service;
+  if (deployedOnDisk(name, stage)) return;
+  throw new SkyrunError({
+    code: 'LOCAL_SERVICE_NOT_DEPLOYED',
+    message: `${name} (stage ${stage}) is not deployed on the local runtime.`,
+    hint: 'Run skyrun deploy first.',
+    exit: 'provider',
+  });
+}
+
 const runtime: ProviderRuntime = {
   async plan(ctx, artifacts): Promise<Plan> {
     const request = buildDeployRequest(ctx, artifacts);
@@ -263,6 +275,7 @@ const runtime: ProviderRuntime = {
   },
 
   async info(ctx) {
+    requireDeployed(ctx);
     const daemon = await client(ctx);
     const params = new URLSearchParams({ service: ctx.service.name, stage: ctx.service.stage });
     return toServiceInfo(
@@ -271,6 +284,7 @@ const runtime: ProviderRuntime = {
   },
 
   async invoke(ctx, request: InvokeRequest): Promise<InvokeResult> {
+    requireDeployed(ctx);
     const daemon = await client(ctx);
     const res = await daemon.request<InvokeResponseDto>(
       'POST',
@@ -296,6 +310,7 @@ const runtime: ProviderRuntime = {
   },
 
   async *logs(ctx, request: LogsRequest): AsyncIterable<LogLine> {
+    requireDeployed(ctx);
     const daemon = await client(ctx);
     const lines = daemon.streamLogs(
       {

@@ -240,6 +240,31 @@ describe('the local provider runtime (in-process daemon)', () => {
     expect(await daemonStatus()).toMatchObject({ running: true, port: server.port, services: [] });
   });
 
+  it('info, invoke and logs of a service never deployed fail without starting a daemon', async () => {
+    const other = { ...service([spec('users', [])]), name: 'never' };
+    const ctx: ProviderContext = { service: other, options: {}, progress: recorder().progress };
+    const home = join(tmp.dir, 'empty-home');
+    process.env.SKYRUN_HOME = home;
+    try {
+      await expect(runtime.info(ctx)).rejects.toMatchObject({ code: 'LOCAL_SERVICE_NOT_DEPLOYED', exitCode: 5 });
+      const fn = other.functions.users!;
+      await expect(
+        runtime.invoke(ctx, { function: fn, payload: {}, type: 'RequestResponse', log: false }),
+      ).rejects.toMatchObject({
+        code: 'LOCAL_SERVICE_NOT_DEPLOYED',
+      });
+      await expect(
+        runtime.logs(ctx, { function: fn, tail: false })[Symbol.asyncIterator]().next(),
+      ).rejects.toMatchObject({
+        code: 'LOCAL_SERVICE_NOT_DEPLOYED',
+      });
+      expect(await runtime.remove(ctx)).toEqual({ removed: [] });
+      expect(await daemonStatus({ home })).toMatchObject({ running: false });
+    } finally {
+      process.env.SKYRUN_HOME = join(tmp.dir, 'home');
+    }
+  });
+
   it('refuses runtimes and image functions it cannot run', async () => {
     const ctx: ProviderContext = {
       service: service([spec('j', [], { runtime: 'java21' })]),
