@@ -28,8 +28,19 @@ function makeService() {
 
 function helloSpec(dir, extra = {}) {
   return {
-    service: 'bench', stage: 'dev', key: 'hello', name: 'bench-dev-hello', version: '1', codeDir: dir,
-    handler: 'handler.handler', runtime: 'nodejs20.x', environment: {}, timeoutMs: 6000, memorySize: 1024, sha256: 'x', ...extra,
+    service: 'bench',
+    stage: 'dev',
+    key: 'hello',
+    name: 'bench-dev-hello',
+    version: '1',
+    codeDir: dir,
+    handler: 'handler.handler',
+    runtime: 'nodejs20.x',
+    environment: {},
+    timeoutMs: 6000,
+    memorySize: 1024,
+    sha256: 'x',
+    ...extra,
   };
 }
 
@@ -49,7 +60,17 @@ async function serveSkyrun() {
   engine.activate(await engine.prepare(helloSpec(dir)));
   const api = createApiServer({
     engine,
-    routes: [{ service: 'bench', stage: 'dev', api: 'http', payloadVersion: '2.0', method: 'GET', path: '/hello', functionName: 'bench-dev-hello' }],
+    routes: [
+      {
+        service: 'bench',
+        stage: 'dev',
+        api: 'http',
+        payloadVersion: '2.0',
+        method: 'GET',
+        path: '/hello',
+        functionName: 'bench-dev-hello',
+      },
+    ],
   });
   const { port } = await api.listen();
   console.log(`PORT ${port}`);
@@ -145,11 +166,21 @@ function autocannonBin() {
 function runLoad(url, seconds) {
   const ac = autocannonBin();
   if (ac) {
-    const r = spawnSync(process.execPath, [ac, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', url], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, [ac, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', url], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     const j = JSON.parse(r.stdout);
-    return { rps: j.requests.average, p99: j.latency.p99, errors: j.errors + j.timeouts + j.non2xx, requests: j.requests.total };
+    return {
+      rps: j.requests.average,
+      p99: j.latency.p99,
+      errors: j.errors + j.timeouts + j.non2xx,
+      requests: j.requests.total,
+    };
   }
-  const r = spawnSync(process.execPath, [process.argv[1], 'load', url, String(CONNECTIONS), String(seconds * 1000)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [process.argv[1], 'load', url, String(CONNECTIONS), String(seconds * 1000)], {
+    encoding: 'utf8',
+  });
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
@@ -159,7 +190,9 @@ async function measureServer(label, args, urlPath, options) {
     const url = `http://127.0.0.1:${port}${urlPath}`;
     runLoad(url, 1); // warm-up: JIT, and the engine scales out its workers
     const r = runLoad(url, SECONDS);
-    console.log(`${label.padEnd(30)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`);
+    console.log(
+      `${label.padEnd(30)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99.toFixed(2).padStart(7)} ms   errors ${r.errors}`,
+    );
     return r;
   } finally {
     await stopServer(child);
@@ -169,16 +202,32 @@ async function measureServer(label, args, urlPath, options) {
 async function measureOffline() {
   const sls = path.join(PEERS, 'node_modules/serverless/bin/serverless.js');
   if (!existsSync(sls) || !existsSync(path.join(PEERS, 'node_modules/serverless-offline'))) {
-    console.log('serverless-offline 14: not installed (npm install --prefix bench/peers/local serverless@3 serverless-offline@14); skipped');
+    console.log(
+      'serverless-offline 14: not installed (npm install --prefix bench/peers/local serverless@3 serverless-offline@14); skipped',
+    );
     return undefined;
   }
   const dir = makeService();
   writeFileSync(
     path.join(dir, 'serverless.yml'),
     [
-      'service: bench', 'frameworkVersion: "3"', 'provider:', '  name: aws', '  runtime: nodejs20.x',
-      'plugins:', `  - serverless-offline`, 'custom:', '  serverless-offline:', '    httpPort: 0', '    lambdaPort: 0',
-      'functions:', '  hello:', '    handler: handler.handler', '    events:', '      - httpApi: GET /hello', '',
+      'service: bench',
+      'frameworkVersion: "3"',
+      'provider:',
+      '  name: aws',
+      '  runtime: nodejs20.x',
+      'plugins:',
+      `  - serverless-offline`,
+      'custom:',
+      '  serverless-offline:',
+      '    httpPort: 0',
+      '    lambdaPort: 0',
+      'functions:',
+      '  hello:',
+      '    handler: handler.handler',
+      '    events:',
+      '      - httpApi: GET /hello',
+      '',
     ].join('\n'),
   );
   // The plugin resolves from the service directory: point NODE_PATH-less resolution at the peers install.
@@ -187,11 +236,31 @@ async function measureOffline() {
   try {
     return await measureServer(
       'serverless-offline 14',
-      [process.execPath, sls, 'offline', 'start', '--httpPort', String(port), '--lambdaPort', String(port + 1), '--noTimeout'],
+      [
+        process.execPath,
+        sls,
+        'offline',
+        'start',
+        '--httpPort',
+        String(port),
+        '--lambdaPort',
+        String(port + 1),
+        '--noTimeout',
+      ],
       '/hello',
-      { cwd: dir, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' } },
+      {
+        cwd: dir,
+        env: {
+          ...process.env,
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+          SLS_DEPRECATION_DISABLE: '*',
+        },
+      },
     ).catch((err) => {
-      console.log(`serverless-offline 14: could not run (${String(err.message).split('\n')[0].slice(0, 200)}); skipped`);
+      console.log(
+        `serverless-offline 14: could not run (${String(err.message).split('\n')[0].slice(0, 200)}); skipped`,
+      );
       return undefined;
     });
   } finally {
@@ -228,7 +297,9 @@ async function measureCold(rounds) {
 
 function budget(name, ratio, limit, better = 'below') {
   const ok = better === 'below' ? ratio <= limit : ratio >= limit;
-  console.log(`${name.padEnd(44)} ${ratio.toFixed(2).padStart(6)}x   (budget ${better === 'below' ? '<=' : '>='} ${limit}x: ${ok ? 'ok' : 'MISSED'})`);
+  console.log(
+    `${name.padEnd(44)} ${ratio.toFixed(2).padStart(6)}x   (budget ${better === 'below' ? '<=' : '>='} ${limit}x: ${ok ? 'ok' : 'MISSED'})`,
+  );
 }
 
 async function main() {
@@ -236,7 +307,9 @@ async function main() {
     console.error('bench/local: build first (pnpm build): missing packages/providers/local/dist');
     process.exit(1);
   }
-  console.log(`local: ${CONNECTIONS} connections, ${SECONDS} s per target, load generator: ${autocannonBin() ? 'autocannon' : 'built-in keep-alive client'}`);
+  console.log(
+    `local: ${CONNECTIONS} connections, ${SECONDS} s per target, load generator: ${autocannonBin() ? 'autocannon' : 'built-in keep-alive client'}`,
+  );
   const self = process.argv[1];
   const bare = await measureServer('bare node:http hello', [process.execPath, self, 'serve-bare'], '/');
   const sky = await measureServer('skyrun gateway + engine', [process.execPath, self, 'serve-skyrun'], '/hello');
@@ -245,7 +318,9 @@ async function main() {
   const nodeE0 = median(Array.from({ length: 10 }, () => timeCommand(process.execPath, ['-e', '0'])));
   const { cold, init } = await measureCold(8);
   console.log(`${'node -e 0 (spawn to exit)'.padEnd(30)} ${nodeE0.toFixed(1).padStart(8)} ms`);
-  console.log(`${'skyrun cold start (request)'.padEnd(30)} ${cold.toFixed(1).padStart(8)} ms   (init duration ${init.toFixed(1)} ms)`);
+  console.log(
+    `${'skyrun cold start (request)'.padEnd(30)} ${cold.toFixed(1).padStart(8)} ms   (init duration ${init.toFixed(1)} ms)`,
+  );
   console.log('');
   budget('throughput: skyrun / bare', sky.rps / bare.rps, 0.5, 'above');
   budget('warm p99: skyrun / bare', sky.p99 / Math.max(bare.p99, 0.01), 2);

@@ -27,6 +27,10 @@ if (!endpoint) {
 }
 const response = await fetch(endpoint.url);
 console.log(`\nGET ${endpoint.url} → ${response.status}\n${await response.text()}`);
-console.log('\nNext: `node packages/cli/bin/run.js invoke -c serverless.yml.example -f hello`, `... logs -f hello`, `... info`.');
-console.log('The local runtime keeps running in the background; stop it with `node packages/cli/bin/run.js local stop`.');
+console.log(
+  '\nNext: `node packages/cli/bin/run.js invoke -c serverless.yml.example -f hello`, `... logs -f hello`, `... info`.',
+);
+console.log(
+  'The local runtime keeps running in the background; stop it with `node packages/cli/bin/run.js local stop`.',
+);
 process.exit(response.ok ? 0 : 1);

@@ -5,16 +5,33 @@ import { printError } from './output/print-error.js';
 
 /** Flags every command accepts (Serverless Framework v3 names and short forms). */
 export const serviceFlags = {
-  config: Flags.string({ char: 'c', description: 'Path to the service file (default: serverless.yml|yaml|json|js|mjs|ts).', helpGroup: 'GLOBAL' }),
-  stage: Flags.string({ char: 's', description: 'Stage of the service (default: provider.stage, then dev).', helpGroup: 'GLOBAL' }),
+  config: Flags.string({
+    char: 'c',
+    description: 'Path to the service file (default: serverless.yml|yaml|json|js|mjs|ts).',
+    helpGroup: 'GLOBAL',
+  }),
+  stage: Flags.string({
+    char: 's',
+    description: 'Stage of the service (default: provider.stage, then dev).',
+    helpGroup: 'GLOBAL',
+  }),
   region: Flags.string({ char: 'r', description: 'Region of the service.', helpGroup: 'GLOBAL' }),
-  param: Flags.string({ description: 'A parameter for ${param:KEY}, as KEY=VALUE. Repeatable.', multiple: true, helpGroup: 'GLOBAL' }),
-  provider: Flags.string({ description: 'Run this command against another provider than provider.name (e.g. local).', helpGroup: 'GLOBAL' }),
+  param: Flags.string({
+    description: 'A parameter for ${param:KEY}, as KEY=VALUE. Repeatable.',
+    multiple: true,
+    helpGroup: 'GLOBAL',
+  }),
+  provider: Flags.string({
+    description: 'Run this command against another provider than provider.name (e.g. local).',
+    helpGroup: 'GLOBAL',
+  }),
   verbose: Flags.boolean({ description: 'Show more progress detail.', helpGroup: 'GLOBAL' }),
   debug: Flags.boolean({ description: 'Show stack traces and internal detail on errors.', helpGroup: 'GLOBAL' }),
 };
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SkyrunCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof SkyrunCommand)['baseFlags'] & T['flags']
+>;
 
 export abstract class SkyrunCommand extends Command {
   static override baseFlags = serviceFlags;
@@ -53,7 +70,9 @@ export abstract class SkyrunCommand extends Command {
 
   protected reportWarnings(warnings: readonly SkyrunWarning[], progress: ProgressReporter): void {
     for (const warning of warnings) {
-      const where = warning.location ? `${warning.location.file}:${warning.location.line}:${warning.location.column}: ` : '';
+      const where = warning.location
+        ? `${warning.location.file}:${warning.location.line}:${warning.location.column}: `
+        : '';
       progress.warn(`${where}${warning.message}${warning.hint ? `\n  ${warning.hint}` : ''}`);
     }
   }

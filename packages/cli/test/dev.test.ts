@@ -27,7 +27,9 @@ async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 20_000):
 }
 
 it('deploys, redeploys a changed handler, streams its logs and removes the stage on Ctrl-C', async () => {
-  expect((await runCli(['create', '-t', 'local-nodejs', '-p', dir, '-n', 'devsvc'], { cwd: temp, env })).status).toBe(0);
+  expect((await runCli(['create', '-t', 'local-nodejs', '-p', dir, '-n', 'devsvc'], { cwd: temp, env })).status).toBe(
+    0,
+  );
   const child = spawn(process.execPath, [BIN, 'dev', '--stage', 'scratch'], {
     cwd: dir,
     env: { ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...env },

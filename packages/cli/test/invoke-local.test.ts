@@ -15,7 +15,9 @@ beforeAll(() => {
 
 describe('skyrun invoke local', () => {
   it('runs the handler with the merged environment, -d data and -e variables', async () => {
-    const result = await runCli(['invoke', 'local', '-f', 'greet', '-d', '{"name":"Ada"}', '-e', 'EXTRA=yes'], { cwd: dir });
+    const result = await runCli(['invoke', 'local', '-f', 'greet', '-d', '{"name":"Ada"}', '-e', 'EXTRA=yes'], {
+      cwd: dir,
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('greeting Ada');
     const json = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));

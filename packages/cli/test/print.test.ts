@@ -22,7 +22,9 @@ describe('skyrun print', () => {
   });
 
   it('applies --stage, stage params and --param overrides', async () => {
-    const prod = await runCli(['print', '--stage', 'prod', '--format', 'json', '--path', 'provider.environment'], { cwd: basic });
+    const prod = await runCli(['print', '--stage', 'prod', '--format', 'json', '--path', 'provider.environment'], {
+      cwd: basic,
+    });
     expect(prod.status).toBe(0);
     expect(JSON.parse(prod.stdout)).toEqual({
       STAGE: 'prod',
@@ -31,13 +33,19 @@ describe('skyrun print', () => {
       TABLE: 'greetings-prod',
       RETRIES: '3',
     });
-    const param = await runCli(['print', '--param', 'greeting=hola', '--path', 'provider.environment.GREETING', '--format', 'text'], { cwd: basic });
+    const param = await runCli(
+      ['print', '--param', 'greeting=hola', '--path', 'provider.environment.GREETING', '--format', 'text'],
+      { cwd: basic },
+    );
     expect(param.status).toBe(0);
     expect(param.stdout.trim()).toBe('hola');
   });
 
   it('masks values from env and param sources with --conceal', async () => {
-    const result = await runCli(['print', '--conceal', '--format', 'json'], { cwd: basic, env: { GREETER_API_KEY: 's3cret' } });
+    const result = await runCli(['print', '--conceal', '--format', 'json'], {
+      cwd: basic,
+      env: { GREETER_API_KEY: 's3cret' },
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).not.toContain('s3cret');
     const env = JSON.parse(result.stdout).provider.environment;

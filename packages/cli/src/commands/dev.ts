@@ -25,24 +25,29 @@ export default class Dev extends SkyrunCommand {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    await runDev({ loaded, options: this.cliOptions(devFlags), progress }, {
-      reload: () => this.loadService(devFlags, progress),
-      signal: stop.signal,
-      onDeploy: (outcome, files) => {
-        if (files.length === 0) {
-          this.log(formatDeploySummary(outcome));
-          this.log('\nWatching for changes; Ctrl-C stops and removes the stage.');
-          return;
-        }
-        const changed = outcome.changes.filter((c) => c.action !== 'unchanged').map((c) => c.name);
-        this.log(`↻ ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3})` : ''} → redeployed ${changed.length ? changed.join(', ') : 'nothing (no function changed)'} in ${outcome.durationMs} ms`);
+    await runDev(
+      { loaded, options: this.cliOptions(devFlags), progress },
+      {
+        reload: () => this.loadService(devFlags, progress),
+        signal: stop.signal,
+        onDeploy: (outcome, files) => {
+          if (files.length === 0) {
+            this.log(formatDeploySummary(outcome));
+            this.log('\nWatching for changes; Ctrl-C stops and removes the stage.');
+            return;
+          }
+          const changed = outcome.changes.filter((c) => c.action !== 'unchanged').map((c) => c.name);
+          this.log(
+            `↻ ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3})` : ''} → redeployed ${changed.length ? changed.join(', ') : 'nothing (no function changed)'} in ${outcome.durationMs} ms`,
+          );
+        },
+        onLog: (line) => this.log(`${line.function}\t${line.message}`),
+        onError: (error) => {
+          const e = error as { message?: string; hint?: string };
+          progress.warn(`${e.message ?? String(error)}${e.hint ? `\n  ${e.hint}` : ''}`);
+        },
       },
-      onLog: (line) => this.log(`${line.function}\t${line.message}`),
-      onError: (error) => {
-        const e = error as { message?: string; hint?: string };
-        progress.warn(`${e.message ?? String(error)}${e.hint ? `\n  ${e.hint}` : ''}`);
-      },
-    });
+    );
     this.log(`Removed stage ${devFlags.stage}.`);
   }
 }

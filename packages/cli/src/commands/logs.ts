@@ -21,15 +21,19 @@ export default class Logs extends SkyrunCommand {
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
     const { functionLogs } = await import('@skyrun/core/operations/verbs');
-    const lines = await functionLogs({ loaded, options: this.cliOptions(flags), progress }, {
-      functionKey: flags.function,
-      startTime: flags.startTime,
-      filter: flags.filter,
-      tail: flags.tail,
-    });
+    const lines = await functionLogs(
+      { loaded, options: this.cliOptions(flags), progress },
+      {
+        functionKey: flags.function,
+        startTime: flags.startTime,
+        filter: flags.filter,
+        tail: flags.tail,
+      },
+    );
     for await (const line of lines) {
       if (flags.json) process.stdout.write(`${JSON.stringify(line)}\n`);
-      else process.stdout.write(`${new Date(line.timestamp).toISOString()}\t${line.requestId ?? '-'}\t${line.message}\n`);
+      else
+        process.stdout.write(`${new Date(line.timestamp).toISOString()}\t${line.requestId ?? '-'}\t${line.message}\n`);
     }
   }
 }

@@ -4,7 +4,8 @@ import { formatPackageSummary } from '../output/format-package.js';
 
 export default class Package extends SkyrunCommand {
   static override summary = 'Package the service into deployable artifacts.';
-  static override description = 'Writes one zip for the service (or one per function with package.individually) and manifest.json into .serverless/ or --package DIR. Artifacts are byte-for-byte reproducible.';
+  static override description =
+    'Writes one zip for the service (or one per function with package.individually) and manifest.json into .serverless/ or --package DIR. Artifacts are byte-for-byte reproducible.';
   static override examples = ['<%= config.bin %> package', '<%= config.bin %> package --package build/ --json'];
   static override enableJsonFlag = true;
   static override flags = {

@@ -3,7 +3,8 @@ import { SkyrunCommand } from '../base-command.js';
 
 export default class Print extends SkyrunCommand {
   static override summary = 'Print the service configuration with every variable resolved.';
-  static override description = 'Shows what skyrun will deploy: variables resolved, stage overrides applied, values coerced as the Serverless Framework v3 does.';
+  static override description =
+    'Shows what skyrun will deploy: variables resolved, stage overrides applied, values coerced as the Serverless Framework v3 does.';
   static override examples = [
     '<%= config.bin %> print',
     '<%= config.bin %> print --stage prod --format json',

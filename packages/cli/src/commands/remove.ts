@@ -15,7 +15,9 @@ export default class Remove extends SkyrunCommand {
     ]);
     const result = await removeService({ loaded, options: this.cliOptions(flags), progress }, new HookEngine());
     const { service } = loaded;
-    this.log(`Removed ${service.name} (stage ${service.stage}) from ${service.provider.name}: ${result.removed.length} function(s).`);
+    this.log(
+      `Removed ${service.name} (stage ${service.stage}) from ${service.provider.name}: ${result.removed.length} function(s).`,
+    );
     return result;
   }
 }

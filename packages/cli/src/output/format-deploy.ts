@@ -8,7 +8,9 @@ function seconds(ms: number): string {
 function describeChanges(result: DeployResult): string {
   const counts = new Map<string, number>();
   for (const change of result.changes) counts.set(change.action, (counts.get(change.action) ?? 0) + 1);
-  const parts = ['create', 'update', 'delete', 'unchanged'].filter((a) => counts.get(a)).map((a) => `${counts.get(a)} ${a === 'unchanged' ? 'unchanged' : `${a}d`}`);
+  const parts = ['create', 'update', 'delete', 'unchanged']
+    .filter((a) => counts.get(a))
+    .map((a) => `${counts.get(a)} ${a === 'unchanged' ? 'unchanged' : `${a}d`}`);
   return parts.length ? parts.join(', ') : 'no changes';
 }
 

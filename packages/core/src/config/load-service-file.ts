@@ -1,17 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  LineCounter,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  parseDocument,
-  type Document,
-  type Node,
-} from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { SkyrunError, type SourceLocation } from '../errors/index.js';
 import { expandIntrinsic, isIntrinsicTag } from './cloudformation-tags.js';
 
@@ -146,23 +136,25 @@ async function loadModule(file: string): Promise<unknown> {
 
 async function transpileTypeScriptConfig(file: string): Promise<string> {
   const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [file],
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    write: false,
-    logLevel: 'silent',
-  }).catch((cause: unknown) => {
-    throw new SkyrunError({
-      code: 'CONFIG_MODULE_LOAD',
-      message: `${displayPath(file)} could not be compiled: ${(cause as Error).message.split('\n')[0]}`,
-      hint: 'Fix the TypeScript error in the service file.',
-      cause,
-      exit: 'config',
+  const result = await esbuild
+    .build({
+      entryPoints: [file],
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    })
+    .catch((cause: unknown) => {
+      throw new SkyrunError({
+        code: 'CONFIG_MODULE_LOAD',
+        message: `${displayPath(file)} could not be compiled: ${(cause as Error).message.split('\n')[0]}`,
+        hint: 'Fix the TypeScript error in the service file.',
+        cause,
+        exit: 'config',
+      });
     });
-  });
   const code = result.outputFiles[0]?.text ?? '';
   return `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`;
 }

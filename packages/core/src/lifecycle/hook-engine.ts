@@ -17,7 +17,11 @@ export class HookEngine<C> {
     this.hooks.set(name, list);
     return () => {
       const current = this.hooks.get(name);
-      if (current) this.hooks.set(name, current.filter((h) => h !== hook));
+      if (current)
+        this.hooks.set(
+          name,
+          current.filter((h) => h !== hook),
+        );
     };
   }
 

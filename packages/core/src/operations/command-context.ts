@@ -48,11 +48,15 @@ export function findFunction(ctx: CommandContext, key: string | undefined): Func
   }
   const fn = functions[key] ?? Object.values(functions).find((f) => f.name === key);
   if (fn) return fn;
-  const close = names.filter((n) => n.toLowerCase().includes(key.toLowerCase()) || key.toLowerCase().includes(n.toLowerCase()));
+  const close = names.filter(
+    (n) => n.toLowerCase().includes(key.toLowerCase()) || key.toLowerCase().includes(n.toLowerCase()),
+  );
   throw new SkyrunError({
     code: 'FUNCTION_NOT_FOUND',
     message: `The service has no function "${key}".`,
-    hint: close.length ? `Did you mean "${close[0]}"? Functions: ${names.join(', ')}.` : `Functions: ${names.join(', ') || '(none)'}.`,
+    hint: close.length
+      ? `Did you mean "${close[0]}"? Functions: ${names.join(', ')}.`
+      : `Functions: ${names.join(', ') || '(none)'}.`,
     exit: 'usage',
   });
 }

@@ -81,7 +81,12 @@ export async function deployOneFunction(
     c.result = await c.runtime!.deployFunction(providerContext(c), fn, artifact);
   });
   await hooks.run(
-    ['deploy:function:initialize', 'package:createDeploymentArtifacts', 'deploy:function:packageFunction', 'deploy:function:deploy'],
+    [
+      'deploy:function:initialize',
+      'package:createDeploymentArtifacts',
+      'deploy:function:packageFunction',
+      'deploy:function:deploy',
+    ],
     ctx,
   );
   return { ...ctx.result!, durationMs: Math.round(performance.now() - started) };

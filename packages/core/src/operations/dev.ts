@@ -39,7 +39,10 @@ export async function runDev(initial: CommandContext, options: DevOptions): Prom
       const signal = AbortSignal.any([stop.signal, options.signal]);
       void (async () => {
         try {
-          for await (const line of runtime.logs({ ...providerContext(ctx), signal }, { function: fn, tail: true, startTime: Date.now() })) {
+          for await (const line of runtime.logs(
+            { ...providerContext(ctx), signal },
+            { function: fn, tail: true, startTime: Date.now() },
+          )) {
             options.onLog(line);
           }
         } catch (error) {

@@ -69,7 +69,9 @@ async function prepareCodeDir(serviceDir: string, handler: string, key: string):
       target: 'node20',
       sourcemap: 'inline',
       logLevel: 'silent',
-      banner: { js: "import { createRequire as __skyrunCreateRequire } from 'node:module'; const require = __skyrunCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __skyrunCreateRequire } from 'node:module'; const require = __skyrunCreateRequire(import.meta.url);",
+      },
     })
     .catch((cause: Error) => {
       throw new SkyrunError({

@@ -63,10 +63,7 @@ export async function readPackagedArtifacts(ctx: PackagingContext): Promise<void
   }));
 }
 
-export async function runPackage(
-  ctx: PackagingContext,
-  hooks: HookEngine<PackagingContext>,
-): Promise<PackageManifest> {
+export async function runPackage(ctx: PackagingContext, hooks: HookEngine<PackagingContext>): Promise<PackageManifest> {
   registerPackageHooks(hooks);
   await hooks.run(PACKAGE_EVENTS, ctx);
   return ctx.manifest!;

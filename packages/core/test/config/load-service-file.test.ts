@@ -6,7 +6,17 @@ import { findServiceFile, loadServiceFile, parseYamlDocument } from '../../src/c
 import { SkyrunError } from '../../src/errors/index.js';
 
 describe('parseYamlDocument', () => {
-  const text = ['service: demo', 'provider:', '  name: local', 'functions:', '  hello:', '    handler: h.hello', '    events:', '      - httpApi: GET /x', ''].join('\n');
+  const text = [
+    'service: demo',
+    'provider:',
+    '  name: local',
+    'functions:',
+    '  hello:',
+    '    handler: h.hello',
+    '    events:',
+    '      - httpApi: GET /x',
+    '',
+  ].join('\n');
 
   it('locates values by property path, 1-based', () => {
     const doc = parseYamlDocument('/tmp/serverless.yml', text);
@@ -22,7 +32,14 @@ describe('parseYamlDocument', () => {
   it('expands CloudFormation short-form tags', () => {
     const doc = parseYamlDocument(
       '/tmp/s.yml',
-      ['a: !Ref Bucket', 'b: !GetAtt Table.Arn', 'c: !Join', "  - ''", '  - [x, !Ref Y]', "d: !Sub '${AWS::Region}'"].join('\n'),
+      [
+        'a: !Ref Bucket',
+        'b: !GetAtt Table.Arn',
+        'c: !Join',
+        "  - ''",
+        '  - [x, !Ref Y]',
+        "d: !Sub '${AWS::Region}'",
+      ].join('\n'),
     );
     expect(doc.data).toEqual({
       a: { Ref: 'Bucket' },

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { printConfiguration } from '../../src/print/index.js';
 
-const config = { service: 'a', provider: { name: 'local', environment: { KEY: 'secret', PLAIN: 'x' } }, plugins: ['p1', 'p2'] };
+const config = {
+  service: 'a',
+  provider: { name: 'local', environment: { KEY: 'secret', PLAIN: 'x' } },
+  plugins: ['p1', 'p2'],
+};
 
 describe('printConfiguration', () => {
   it('prints YAML like v3 (js-yaml dump), JSON, and text for scalars and lists', () => {
@@ -11,7 +15,9 @@ describe('printConfiguration', () => {
     expect(JSON.parse(printConfiguration({ config, format: 'json', path: 'provider' }))).toEqual(config.provider);
     expect(printConfiguration({ config, format: 'text', path: 'provider.name' })).toBe('local');
     expect(printConfiguration({ config, format: 'text', path: 'plugins' })).toBe('p1\np2');
-    expect(() => printConfiguration({ config, format: 'text', path: 'provider' })).toThrow(/Cannot print an object as text/);
+    expect(() => printConfiguration({ config, format: 'text', path: 'provider' })).toThrow(
+      /Cannot print an object as text/,
+    );
     expect(() => printConfiguration({ config, format: 'yaml', path: 'provider.nope' })).toThrow(/no "nope"/);
   });
 

@@ -7,7 +7,11 @@ export default class DeployFunction extends SkyrunCommand {
   static override examples = ['<%= config.bin %> deploy function -f hello'];
   static override enableJsonFlag = true;
   static override flags = {
-    function: Flags.string({ char: 'f', description: 'The function to deploy (its key under functions:).', required: true }),
+    function: Flags.string({
+      char: 'f',
+      description: 'The function to deploy (its key under functions:).',
+      required: true,
+    }),
   };
 
   async run(): Promise<unknown> {

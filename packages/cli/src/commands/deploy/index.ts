@@ -4,7 +4,8 @@ import { formatDeploySummary } from '../../output/format-deploy.js';
 
 export default class Deploy extends SkyrunCommand {
   static override summary = 'Package and deploy the service.';
-  static override description = 'Deploys to provider.name (the embedded local runtime by default). Unchanged functions are left alone; a failed deploy leaves the previous version serving.';
+  static override description =
+    'Deploys to provider.name (the embedded local runtime by default). Unchanged functions are left alone; a failed deploy leaves the previous version serving.';
   static override examples = [
     '<%= config.bin %> deploy',
     '<%= config.bin %> deploy --stage prod',
@@ -12,7 +13,10 @@ export default class Deploy extends SkyrunCommand {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    package: Flags.string({ char: 'p', description: 'Deploy the artifacts already in this directory (from `skyrun package`) instead of packaging.' }),
+    package: Flags.string({
+      char: 'p',
+      description: 'Deploy the artifacts already in this directory (from `skyrun package`) instead of packaging.',
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -24,7 +28,13 @@ export default class Deploy extends SkyrunCommand {
       import('@skyrun/core/operations/deploy'),
     ]);
     const result = await deployService(
-      { loaded, options: this.cliOptions(flags), progress, packageDir: flags.package, usePackaged: flags.package !== undefined },
+      {
+        loaded,
+        options: this.cliOptions(flags),
+        progress,
+        packageDir: flags.package,
+        usePackaged: flags.package !== undefined,
+      },
       new HookEngine(),
     );
     this.log(formatDeploySummary(result));

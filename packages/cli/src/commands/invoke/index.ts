@@ -14,7 +14,12 @@ export default class Invoke extends SkyrunCommand {
     function: Flags.string({ char: 'f', description: 'The function to invoke.', required: true }),
     data: Flags.string({ char: 'd', description: 'The event, as JSON (or a plain string).' }),
     path: Flags.string({ char: 'p', description: 'A JSON or YAML file holding the event.' }),
-    type: Flags.string({ char: 't', description: 'Invocation type.', options: ['RequestResponse', 'Event', 'DryRun'], default: 'RequestResponse' }),
+    type: Flags.string({
+      char: 't',
+      description: 'Invocation type.',
+      options: ['RequestResponse', 'Event', 'DryRun'],
+      default: 'RequestResponse',
+    }),
     log: Flags.boolean({ char: 'l', description: 'Print the tail of the function log after the result.' }),
   };
 

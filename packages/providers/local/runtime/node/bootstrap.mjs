@@ -18,7 +18,11 @@ let errBytes = 0;
 function countWrites(stream, add) {
   const write = stream.write;
   stream.write = function countedWrite(chunk, encoding, cb) {
-    add(typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk.length);
+    add(
+      typeof chunk === 'string'
+        ? Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding : 'utf8')
+        : chunk.length,
+    );
     return write.call(this, chunk, encoding, cb);
   };
 }
@@ -98,13 +102,35 @@ async function onInvoke(msg) {
   if (outcome.ok) {
     const ser = serializeResult(outcome.result);
     if (ser.ok) {
-      sendRaw(`{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB()},"d":${d},"payload":`, ser.json, '}');
+      sendRaw(
+        `{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB()},"d":${d},"payload":`,
+        ser.json,
+        '}',
+      );
       return;
     }
-    send({ t: 'result', id: msg.id, ok: false, error: ser.error, o: outBytes, e: errBytes, m: maxRssMB(), d: Number(d) });
+    send({
+      t: 'result',
+      id: msg.id,
+      ok: false,
+      error: ser.error,
+      o: outBytes,
+      e: errBytes,
+      m: maxRssMB(),
+      d: Number(d),
+    });
     return;
   }
-  send({ t: 'result', id: msg.id, ok: false, error: outcome.error, o: outBytes, e: errBytes, m: maxRssMB(), d: Number(d) });
+  send({
+    t: 'result',
+    id: msg.id,
+    ok: false,
+    error: outcome.error,
+    o: outBytes,
+    e: errBytes,
+    m: maxRssMB(),
+    d: Number(d),
+  });
 }
 
 function fatal(kind, err) {
@@ -112,8 +138,11 @@ function fatal(kind, err) {
   if (kind === 'unhandledRejection') {
     error.errorType = 'Runtime.UnhandledPromiseRejection';
   }
-  process.stderr.write(`${new Date().toISOString()}\t${current ?? 'undefined'}\tERROR\t${kind}\t${error.errorType}: ${error.errorMessage}\n`);
-  if (current) send({ t: 'result', id: current, ok: false, fatal: true, error, o: outBytes, e: errBytes, m: maxRssMB() });
+  process.stderr.write(
+    `${new Date().toISOString()}\t${current ?? 'undefined'}\tERROR\t${kind}\t${error.errorType}: ${error.errorMessage}\n`,
+  );
+  if (current)
+    send({ t: 'result', id: current, ok: false, fatal: true, error, o: outBytes, e: errBytes, m: maxRssMB() });
   else send({ t: 'fatal', error, o: outBytes, e: errBytes });
   // As on Lambda the runtime exits after an uncaught error; the engine replaces the worker.
   channel.end(() => process.exit(129));

@@ -9,7 +9,8 @@ export class RuntimeError extends Error {
     super(message);
     this.name = errorType;
     this.errorType = errorType;
-    if (cause && cause.stack) this.stack = `${errorType}: ${message}\n${String(cause.stack).split('\n').slice(1).join('\n')}`;
+    if (cause && cause.stack)
+      this.stack = `${errorType}: ${message}\n${String(cause.stack).split('\n').slice(1).join('\n')}`;
   }
 }
 

@@ -11,7 +11,10 @@ export class FunctionInitError extends Error {
   readonly errorMessage: string;
   readonly stackTrace: readonly string[];
 
-  constructor(functionName: string, error: { errorType: string; errorMessage: string; stackTrace?: readonly string[] }) {
+  constructor(
+    functionName: string,
+    error: { errorType: string; errorMessage: string; stackTrace?: readonly string[] },
+  ) {
     super(`Function ${functionName} failed to initialise: ${error.errorType}: ${error.errorMessage}`);
     this.name = 'FunctionInitError';
     this.errorType = error.errorType;

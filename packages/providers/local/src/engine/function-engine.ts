@@ -141,7 +141,8 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
 
     activate(version: PreparedVersion): void {
       const pool = prepared.get(version);
-      if (!pool) throw new Error(`Version ${version.spec.version} of ${version.spec.name} is not prepared (or was discarded)`);
+      if (!pool)
+        throw new Error(`Version ${version.spec.version} of ${version.spec.name} is not prepared (or was discarded)`);
       prepared.delete(version);
       const old = active.get(version.spec.name);
       active.set(version.spec.name, pool);

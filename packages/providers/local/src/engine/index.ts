@@ -11,5 +11,10 @@ export {
   type ApiServer,
   type ApiServerOptions,
 } from './http/gateway.js';
-export { createInvokeApiHandler, createInvokeApiServer, type InvokeApiOptions, type InvokeApiServer } from './invoke-api.js';
+export {
+  createInvokeApiHandler,
+  createInvokeApiServer,
+  type InvokeApiOptions,
+  type InvokeApiServer,
+} from './invoke-api.js';
 export { invokeInProcess, type InvokeInProcessOptions } from './invoke-local.js';

@@ -33,12 +33,13 @@ export function functionNameFrom(raw: string): string {
  * AWS SDK and CLI with an endpoint override invoke local functions. Returns false for other paths, so it
  * can share a listener.
  */
-export function createInvokeApiHandler(options: InvokeApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createInvokeApiHandler(
+  options: InvokeApiOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { engine } = options;
   const region = options.region ?? 'us-east-1';
   const arnOf = (name: string) => `arn:aws:lambda:${region}:000000000000:function:${name}`;
-  const versionOf =
-    options.versionOf ?? ((name: string) => engine.stats().find((s) => s.name === name)?.version);
+  const versionOf = options.versionOf ?? ((name: string) => engine.stats().find((s) => s.name === name)?.version);
 
   function awsError(res: ServerResponse, requestId: string, status: number, type: string, message: string): void {
     const body = JSON.stringify({ Type: status >= 500 ? 'Service' : 'User', message, Message: message });
@@ -80,7 +81,13 @@ export function createInvokeApiHandler(options: InvokeApiOptions): (req: Incomin
         return;
       }
       if (over) {
-        awsError(res, requestId, 413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+        awsError(
+          res,
+          requestId,
+          413,
+          'RequestTooLargeException',
+          `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+        );
         return;
       }
       const raw = Buffer.concat(chunks, size).toString('utf8');
@@ -89,7 +96,13 @@ export function createInvokeApiHandler(options: InvokeApiOptions): (req: Incomin
         try {
           payload = JSON.parse(raw);
         } catch {
-          awsError(res, requestId, 400, 'InvalidRequestContentException', 'Could not parse request body into json: Unexpected character');
+          awsError(
+            res,
+            requestId,
+            400,
+            'InvalidRequestContentException',
+            'Could not parse request body into json: Unexpected character',
+          );
           return;
         }
       }
@@ -104,7 +117,14 @@ export function createInvokeApiHandler(options: InvokeApiOptions): (req: Incomin
             res.writeHead(202, { 'x-amzn-requestid': requestId, 'content-length': '0' });
             res.end();
           },
-          (err: unknown) => awsError(res, requestId, 500, 'ServiceException', `Could not queue the event: ${(err as Error)?.message ?? err}`),
+          (err: unknown) =>
+            awsError(
+              res,
+              requestId,
+              500,
+              'ServiceException',
+              `Could not queue the event: ${(err as Error)?.message ?? err}`,
+            ),
         );
         return;
       }
@@ -113,34 +133,41 @@ export function createInvokeApiHandler(options: InvokeApiOptions): (req: Incomin
         return;
       }
       const version = versionOf(name) ?? '$LATEST';
-      engine.invoke(name, payload, { requestId, clientContext: headerString(req.headers['x-amz-client-context']) }).then(
-        (result) => {
-          const headers: Record<string, string> = {
-            'content-type': 'application/json',
-            'x-amzn-requestid': result.requestId,
-            'x-amz-executed-version': version,
-          };
-          if (String(req.headers['x-amz-log-type'] ?? '').toLowerCase() === 'tail') {
-            headers['x-amz-log-result'] = Buffer.from(result.logTail, 'utf8').toString('base64');
-          }
-          let body: string;
-          if (result.functionError) {
-            headers['x-amz-function-error'] = result.functionError === 'TimedOut' ? 'Unhandled' : result.functionError;
-            const e = result.payload as { errorType?: string; errorMessage?: string; stackTrace?: readonly string[] };
-            body = JSON.stringify({ errorType: e.errorType, errorMessage: e.errorMessage, trace: e.stackTrace ?? [] });
-          } else {
-            body = JSON.stringify(result.payload === undefined ? null : result.payload);
-          }
-          headers['content-length'] = String(Buffer.byteLength(body));
-          res.writeHead(200, headers);
-          res.end(body);
-        },
-        (err: unknown) => {
-          if ((err as { code?: string })?.code === 'LOCAL_FUNCTION_NOT_FOUND') {
-            awsError(res, requestId, 404, 'ResourceNotFoundException', `Function not found: ${arnOf(name)}`);
-          } else awsError(res, requestId, 500, 'ServiceException', String((err as Error)?.message ?? err));
-        },
-      );
+      engine
+        .invoke(name, payload, { requestId, clientContext: headerString(req.headers['x-amz-client-context']) })
+        .then(
+          (result) => {
+            const headers: Record<string, string> = {
+              'content-type': 'application/json',
+              'x-amzn-requestid': result.requestId,
+              'x-amz-executed-version': version,
+            };
+            if (String(req.headers['x-amz-log-type'] ?? '').toLowerCase() === 'tail') {
+              headers['x-amz-log-result'] = Buffer.from(result.logTail, 'utf8').toString('base64');
+            }
+            let body: string;
+            if (result.functionError) {
+              headers['x-amz-function-error'] =
+                result.functionError === 'TimedOut' ? 'Unhandled' : result.functionError;
+              const e = result.payload as { errorType?: string; errorMessage?: string; stackTrace?: readonly string[] };
+              body = JSON.stringify({
+                errorType: e.errorType,
+                errorMessage: e.errorMessage,
+                trace: e.stackTrace ?? [],
+              });
+            } else {
+              body = JSON.stringify(result.payload === undefined ? null : result.payload);
+            }
+            headers['content-length'] = String(Buffer.byteLength(body));
+            res.writeHead(200, headers);
+            res.end(body);
+          },
+          (err: unknown) => {
+            if ((err as { code?: string })?.code === 'LOCAL_FUNCTION_NOT_FOUND') {
+              awsError(res, requestId, 404, 'ResourceNotFoundException', `Function not found: ${arnOf(name)}`);
+            } else awsError(res, requestId, 500, 'ServiceException', String((err as Error)?.message ?? err));
+          },
+        );
     });
     return true;
   };

@@ -64,7 +64,9 @@ export async function invokeInProcess(options: InvokeInProcessOptions): Promise<
   }
   const started = performance.now();
   const base = { requestId, durationMs: 0, billedDurationMs: 0, maxMemoryUsedMB: 0, logTail: '' };
-  const done = (r: Omit<InvocationResult, 'durationMs' | 'billedDurationMs' | 'maxMemoryUsedMB' | 'logTail' | 'requestId'>): InvocationResult => {
+  const done = (
+    r: Omit<InvocationResult, 'durationMs' | 'billedDurationMs' | 'maxMemoryUsedMB' | 'logTail' | 'requestId'>,
+  ): InvocationResult => {
     const durationMs = performance.now() - started;
     return {
       ...base,
@@ -86,11 +88,17 @@ export async function invokeInProcess(options: InvokeInProcessOptions): Promise<
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    const outcome = await Promise.race([rt.runHandler(fn, options.event, meta, requestId, Date.now() + timeoutMs), timeout]);
+    const outcome = await Promise.race([
+      rt.runHandler(fn, options.event, meta, requestId, Date.now() + timeoutMs),
+      timeout,
+    ]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
       return done({
-        payload: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(timeoutMs)}` },
+        payload: {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(timeoutMs)}`,
+        },
         functionError: 'TimedOut',
       });
     }
@@ -125,7 +133,11 @@ async function invokePythonOnce(options: InvokeInProcessOptions): Promise<Invoca
     else process.stdout.write(line + '\n');
   };
   const started = performance.now();
-  const finish = (payload: unknown, functionError?: InvocationResult['functionError'], maxMemoryUsedMB = 0): InvocationResult => {
+  const finish = (
+    payload: unknown,
+    functionError?: InvocationResult['functionError'],
+    maxMemoryUsedMB = 0,
+  ): InvocationResult => {
     const durationMs = performance.now() - started;
     return {
       requestId,
@@ -162,16 +174,30 @@ async function invokePythonOnce(options: InvokeInProcessOptions): Promise<Invoca
     } catch (err) {
       return finish(err, 'Unhandled');
     }
-    const outcome = await worker.invoke(requestId, JSON.stringify(options.event ?? null), Date.now() + timeoutMs, timeoutMs);
+    const outcome = await worker.invoke(
+      requestId,
+      JSON.stringify(options.event ?? null),
+      Date.now() + timeoutMs,
+      timeoutMs,
+    );
     switch (outcome.kind) {
       case 'ok':
         return finish(outcome.payload, undefined, outcome.maxMemoryUsedMB);
       case 'error':
         return finish(outcome.error, 'Unhandled', outcome.maxMemoryUsedMB);
       case 'timeout':
-        return finish({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(timeoutMs)}` }, 'TimedOut');
+        return finish(
+          {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(timeoutMs)}`,
+          },
+          'TimedOut',
+        );
       case 'exit':
-        return finish({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error` }, 'Unhandled');
+        return finish(
+          { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error` },
+          'Unhandled',
+        );
     }
   } finally {
     await worker.stop();

@@ -51,7 +51,9 @@ export class LineSplitter {
 
   private emit(): void {
     let text =
-      this.parts.length === 1 ? this.parts[0].toString('utf8') : Buffer.concat(this.parts, this.partBytes).toString('utf8');
+      this.parts.length === 1
+        ? this.parts[0].toString('utf8')
+        : Buffer.concat(this.parts, this.partBytes).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (this.truncated) text += ` [truncated: line longer than ${this.maxBytes} bytes]`;
     this.parts = [];

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { FunctionInitError } from './errors.js';
-import {
-  billedDuration,
-  endLine,
-  logStreamName,
-  reportLine,
-  startLine,
-  timeoutMessage,
-} from './lambda-format.js';
+import { billedDuration, endLine, logStreamName, reportLine, startLine, timeoutMessage } from './lambda-format.js';
 import type { WireError } from './protocol.js';
 import { NODE_BOOTSTRAP, type RuntimeKind } from './runtime-paths.js';
 import type { FunctionStats, FunctionVersionSpec, InvocationResult, InvokeOptions, LogRecord } from './types.js';
@@ -165,7 +158,12 @@ export class VersionPool {
     while (this.workers.size + this.starting < this.provisioned) this.launchWorker();
   }
 
-  private async run(worker: WorkerProcess, requestId: string, eventJson: string, clientContext?: string): Promise<InvocationResult> {
+  private async run(
+    worker: WorkerProcess,
+    requestId: string,
+    eventJson: string,
+    clientContext?: string,
+  ): Promise<InvocationResult> {
     const spec = this.spec;
     const tail = new LogTail();
     const emit = this.ctx.hasLogListeners() ? this.ctx.emit : null;
@@ -177,7 +175,13 @@ export class VersionPool {
     log(startLine(requestId, spec.version), true);
     worker.lineSink = (_stream, line) => log(line, false);
     const started = performance.now();
-    const outcome = await worker.invoke(requestId, eventJson, Date.now() + spec.timeoutMs, spec.timeoutMs, clientContext);
+    const outcome = await worker.invoke(
+      requestId,
+      eventJson,
+      Date.now() + spec.timeoutMs,
+      spec.timeoutMs,
+      clientContext,
+    );
     const durationMs = performance.now() - started;
     worker.lineSink = this.lineSinkOutsideInvocations;
     const initDurationMs = worker.fresh ? worker.initDurationMs : undefined;
@@ -189,12 +193,14 @@ export class VersionPool {
     let status: 'timeout' | 'error' | undefined;
     switch (outcome.kind) {
       case 'ok':
-        if (outcome.handlerMs !== undefined) this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
+        if (outcome.handlerMs !== undefined)
+          this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
         payload = outcome.payload;
         maxMemoryUsedMB = outcome.maxMemoryUsedMB;
         break;
       case 'error':
-        if (outcome.handlerMs !== undefined) this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
+        if (outcome.handlerMs !== undefined)
+          this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
         payload = outcome.error;
         functionError = 'Unhandled';
         maxMemoryUsedMB = outcome.maxMemoryUsedMB;
@@ -202,7 +208,10 @@ export class VersionPool {
       case 'timeout':
         this.handlerMsAverage = Math.max(this.handlerMsAverage, spec.timeoutMs);
         log(timeoutMessage(spec.timeoutMs), false);
-        payload = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(spec.timeoutMs)}` };
+        payload = {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${requestId} Error: ${timeoutMessage(spec.timeoutMs)}`,
+        };
         functionError = 'TimedOut';
         maxMemoryUsedMB = worker.lastMaxMemoryMB;
         status = 'timeout';
@@ -218,7 +227,15 @@ export class VersionPool {
     const billedDurationMs = billedDuration(durationMs);
     log(endLine(requestId), true);
     log(
-      reportLine({ requestId, durationMs, billedDurationMs, memorySize: spec.memorySize, maxMemoryUsedMB, initDurationMs, status }),
+      reportLine({
+        requestId,
+        durationMs,
+        billedDurationMs,
+        memorySize: spec.memorySize,
+        maxMemoryUsedMB,
+        initDurationMs,
+        status,
+      }),
       true,
     );
 
@@ -230,7 +247,16 @@ export class VersionPool {
       this.removeWorker(worker);
     }
     this.checkDrained();
-    return { requestId, payload, functionError, durationMs, billedDurationMs, maxMemoryUsedMB, initDurationMs, logTail: tail.text() };
+    return {
+      requestId,
+      payload,
+      functionError,
+      durationMs,
+      billedDurationMs,
+      maxMemoryUsedMB,
+      initDurationMs,
+      logTail: tail.text(),
+    };
   }
 
   private readonly lineSinkOutsideInvocations = (_stream: 'stdout' | 'stderr', line: string): void => {
@@ -243,7 +269,13 @@ export class VersionPool {
     const spec = this.spec;
     const message = `${new Date().toISOString()}\t${requestId}\t${JSON.stringify(error)}`;
     const emit = this.ctx.hasLogListeners() ? this.ctx.emit : null;
-    emit?.({ timestamp: Date.now(), function: spec.name, version: spec.version, requestId, message: JSON.stringify(error) });
+    emit?.({
+      timestamp: Date.now(),
+      function: spec.name,
+      version: spec.version,
+      requestId,
+      message: JSON.stringify(error),
+    });
     return {
       requestId,
       payload: error,
@@ -274,24 +306,27 @@ export class VersionPool {
     if (this.workers.size + this.starting >= this.max) return;
     const delay = this.ctx.scaleOutDelayMs;
     const due = Math.max(this.waiters[0].since + delay, this.lastScaleOut + delay) - performance.now();
-    this.scaleOutTimer = setTimeout(() => {
-      this.scaleOutTimer = undefined;
-      if (this.state === 'closed') return;
-      const now = performance.now();
-      let stale = 0;
-      for (const w of this.waiters) {
-        if (now - w.since < this.ctx.scaleOutDelayMs) break;
-        stale++;
-      }
-      // One more worker per delay period while invocations keep waiting: a burst of short invocations
-      // does not start a process per queued request.
-      const worthIt = this.handlerMsAverage >= SCALE_OUT_MIN_HANDLER_MS;
-      if (worthIt && stale > this.starting && this.workers.size + this.starting < this.max) {
-        this.lastScaleOut = now;
-        this.launchWorker();
-      }
-      this.scheduleScaleCheck();
-    }, Math.max(0, Math.ceil(due)));
+    this.scaleOutTimer = setTimeout(
+      () => {
+        this.scaleOutTimer = undefined;
+        if (this.state === 'closed') return;
+        const now = performance.now();
+        let stale = 0;
+        for (const w of this.waiters) {
+          if (now - w.since < this.ctx.scaleOutDelayMs) break;
+          stale++;
+        }
+        // One more worker per delay period while invocations keep waiting: a burst of short invocations
+        // does not start a process per queued request.
+        const worthIt = this.handlerMsAverage >= SCALE_OUT_MIN_HANDLER_MS;
+        if (worthIt && stale > this.starting && this.workers.size + this.starting < this.max) {
+          this.lastScaleOut = now;
+          this.launchWorker();
+        }
+        this.scheduleScaleCheck();
+      },
+      Math.max(0, Math.ceil(due)),
+    );
   }
 
   private scaleOut(): void {

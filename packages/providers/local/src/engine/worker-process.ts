@@ -27,9 +27,20 @@ export interface LoadRequest {
 
 export type WorkerOutcome =
   | { readonly kind: 'ok'; readonly payload: unknown; readonly maxMemoryUsedMB: number; readonly handlerMs?: number }
-  | { readonly kind: 'error'; readonly error: WireError; readonly maxMemoryUsedMB: number; readonly fatal: boolean; readonly handlerMs?: number }
+  | {
+      readonly kind: 'error';
+      readonly error: WireError;
+      readonly maxMemoryUsedMB: number;
+      readonly fatal: boolean;
+      readonly handlerMs?: number;
+    }
   | { readonly kind: 'timeout' }
-  | { readonly kind: 'exit'; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly oom: boolean };
+  | {
+      readonly kind: 'exit';
+      readonly code: number | null;
+      readonly signal: NodeJS.Signals | null;
+      readonly oom: boolean;
+    };
 
 export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 
@@ -156,10 +167,21 @@ export class WorkerProcess {
   }
 
   /** Runs one invocation; the worker is killed when `timeoutMs` passes. Never rejects. */
-  invoke(requestId: string, eventJson: string, deadline: number, timeoutMs: number, clientContext?: string): Promise<WorkerOutcome> {
+  invoke(
+    requestId: string,
+    eventJson: string,
+    deadline: number,
+    timeoutMs: number,
+    clientContext?: string,
+  ): Promise<WorkerOutcome> {
     return new Promise<WorkerOutcome>((resolve) => {
       if (!this.isAlive) {
-        resolve({ kind: 'exit', code: this.exitInfo?.code ?? null, signal: this.exitInfo?.signal ?? null, oom: this.oom });
+        resolve({
+          kind: 'exit',
+          code: this.exitInfo?.code ?? null,
+          signal: this.exitInfo?.signal ?? null,
+          oom: this.oom,
+        });
         return;
       }
       const timer = setTimeout(() => {

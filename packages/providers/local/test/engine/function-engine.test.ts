@@ -24,7 +24,11 @@ async function deploy(handler: string, overrides: Parameters<typeof nodeSpec>[1]
 describe('handler styles', () => {
   it('runs an ESM async handler with a Lambda context', async () => {
     const spec = await deploy('behaviours.echo', { timeoutMs: 5000 });
-    const r = await engine.invoke(spec.name, { a: 1 }, { requestId: 'req-1', clientContext: Buffer.from('{"custom":{"k":"v"}}').toString('base64') });
+    const r = await engine.invoke(
+      spec.name,
+      { a: 1 },
+      { requestId: 'req-1', clientContext: Buffer.from('{"custom":{"k":"v"}}').toString('base64') },
+    );
     expect(r.functionError).toBeUndefined();
     expect(r.requestId).toBe('req-1');
     const p = r.payload as { event: unknown; cwd: string; context: Record<string, unknown> };
@@ -176,7 +180,10 @@ describe('failures fail one invocation only', () => {
     expect(r.payload).toMatchObject({ errorType: 'TypeError', errorMessage: 'boom' });
     expect((r.payload as { stackTrace: string[] }).stackTrace[0]).toMatch(/TypeError: boom/);
     const s2 = await deploy('behaviours.throwsString');
-    expect((await engine.invoke(s2.name, {})).payload).toMatchObject({ errorType: 'string', errorMessage: 'plain string' });
+    expect((await engine.invoke(s2.name, {})).payload).toMatchObject({
+      errorType: 'string',
+      errorMessage: 'plain string',
+    });
   });
 
   it('maps garbage results: undefined → null, circular and BigInt → marshal errors', async () => {
@@ -260,7 +267,9 @@ describe('logs', () => {
     }
     const second = await engine.invoke(spec.name, { marker: 'm-2' });
     expect(second.initDurationMs).toBeUndefined();
-    expect(second.logTail).toMatch(/REPORT RequestId: \S+\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\n$/);
+    expect(second.logTail).toMatch(
+      /REPORT RequestId: \S+\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\n$/,
+    );
     expect(second.logTail).toMatch(new RegExp(`\\t${second.requestId}\\tmarker m-2\\n`));
     expect(r.initDurationMs).toBeGreaterThan(0);
   });
@@ -268,7 +277,11 @@ describe('logs', () => {
   it('handles megabytes of logs: every line attributed, huge lines truncated, tail bounded', async () => {
     const spec = await deploy('behaviours.logs');
     const before = logs.length;
-    const r = await engine.invoke(spec.name, { lines: 4000, lineBytes: 1000, hugeLine: 1_000_000 }, { requestId: 'big-logs' });
+    const r = await engine.invoke(
+      spec.name,
+      { lines: 4000, lineBytes: 1000, hugeLine: 1_000_000 },
+      { requestId: 'big-logs' },
+    );
     expect(r.functionError).toBeUndefined();
     expect(r.payload).toBe('logged');
     const mine = logs.slice(before).filter((l) => l.requestId === 'big-logs');
@@ -287,7 +300,12 @@ describe('logs', () => {
 
 describe('scaling', () => {
   it('scales out under concurrent load up to reservedConcurrency, queues beyond, reaps idle workers', async () => {
-    const local = createFunctionEngine({ genericPoolSize: 1, defaultMemorySize: 256, keepWarmMs: 300, reapIntervalMs: 50 });
+    const local = createFunctionEngine({
+      genericPoolSize: 1,
+      defaultMemorySize: 256,
+      keepWarmMs: 300,
+      reapIntervalMs: 50,
+    });
     try {
       const spec = nodeSpec('behaviours.sleeps', { reservedConcurrency: 3 });
       local.activate(await local.prepare(spec));

@@ -13,10 +13,32 @@ let baseUrl: string;
 let close: () => Promise<void>;
 const names: Record<string, string> = {};
 
-const cors = { origins: ['https://app.example'], headers: ['Content-Type', 'X-Api-Key'], methods: [], allowCredentials: true, exposedHeaders: ['X-Single'], maxAge: 600 };
+const cors = {
+  origins: ['https://app.example'],
+  headers: ['Content-Type', 'X-Api-Key'],
+  methods: [],
+  allowCredentials: true,
+  exposedHeaders: ['X-Single'],
+  maxAge: 600,
+};
 
-function route(api: 'rest' | 'http', method: string, path: string, fn: string, extra: Partial<HttpRoute> = {}): HttpRoute {
-  return { service: 'svc', stage: 'dev', api, payloadVersion: api === 'rest' ? '1.0' : '2.0', method, path, functionName: names[fn], ...extra };
+function route(
+  api: 'rest' | 'http',
+  method: string,
+  path: string,
+  fn: string,
+  extra: Partial<HttpRoute> = {},
+): HttpRoute {
+  return {
+    service: 'svc',
+    stage: 'dev',
+    api,
+    payloadVersion: api === 'rest' ? '1.0' : '2.0',
+    method,
+    path,
+    functionName: names[fn],
+    ...extra,
+  };
 }
 
 interface Reply {
@@ -24,10 +46,14 @@ interface Reply {
   headers: IncomingHttpHeaders;
   body: Buffer;
   text: string;
-  json: () => any;
+  json: () => unknown;
 }
 
-function call(method: string, path: string, options: { headers?: Record<string, string | string[]>; body?: Buffer | string; base?: string } = {}): Promise<Reply> {
+function call(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string | string[]>; body?: Buffer | string; base?: string } = {},
+): Promise<Reply> {
   const url = new URL(path, options.base ?? baseUrl);
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: options.headers }, (res) => {
@@ -47,7 +73,18 @@ function call(method: string, path: string, options: { headers?: Record<string, 
 
 beforeAll(async () => {
   engine = createFunctionEngine({ genericPoolSize: 1, defaultMemorySize: 256 });
-  const handlers = ['echoEvent', 'plainObject', 'plainString', 'rich', 'binary', 'malformed', 'objectBodyV1', 'throws', 'slow', 'hello'];
+  const handlers = [
+    'echoEvent',
+    'plainObject',
+    'plainString',
+    'rich',
+    'binary',
+    'malformed',
+    'objectBodyV1',
+    'throws',
+    'slow',
+    'hello',
+  ];
   await Promise.all(
     handlers.map(async (h) => {
       const spec = nodeSpec(`http.${h}`, { timeoutMs: h === 'slow' ? 300 : 6000, reservedConcurrency: 2 });
@@ -97,7 +134,15 @@ function expectRequestId(r: Reply) {
 
 describe('route matching', () => {
   it('prefers static over param over greedy, ANY and catch-all last', () => {
-    const r = (method: string, path: string, fn: string): HttpRoute => ({ service: 's', stage: 'd', api: 'http', payloadVersion: '2.0', method, path, functionName: fn });
+    const r = (method: string, path: string, fn: string): HttpRoute => ({
+      service: 's',
+      stage: 'd',
+      api: 'http',
+      payloadVersion: '2.0',
+      method,
+      path,
+      functionName: fn,
+    });
     const t = new RouteTable([
       r('ANY', '*', 'catchall'),
       r('GET', '/{proxy+}', 'greedy'),
@@ -151,7 +196,9 @@ describe('route matching', () => {
 
 describe('REST (payload 1.0)', () => {
   it('sends the v1 event fields', async () => {
-    const r = await call('GET', '/users/42?a=1&b=2&a=3&sp=x%20y', { headers: { 'X-Custom': 'v1', 'User-Agent': 'vitest-agent' } });
+    const r = await call('GET', '/users/42?a=1&b=2&a=3&sp=x%20y', {
+      headers: { 'X-Custom': 'v1', 'User-Agent': 'vitest-agent' },
+    });
     expect(r.status).toBe(200);
     const id = expectRequestId(r);
     const e = r.json();
@@ -188,9 +235,16 @@ describe('REST (payload 1.0)', () => {
   });
 
   it('base64-encodes binary request bodies and passes text bodies as is', async () => {
-    const bin = (await call('POST', '/rest/upload', { headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([1, 2, 3, 255]) })).json();
+    const bin = (
+      await call('POST', '/rest/upload', {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.from([1, 2, 3, 255]),
+      })
+    ).json();
     expect(bin).toMatchObject({ isBase64Encoded: true, body: Buffer.from([1, 2, 3, 255]).toString('base64') });
-    const txt = (await call('POST', '/rest/upload', { headers: { 'content-type': 'application/json' }, body: '{"a":1}' })).json();
+    const txt = (
+      await call('POST', '/rest/upload', { headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
+    ).json();
     expect(txt).toMatchObject({ isBase64Encoded: false, body: '{"a":1}' });
   });
 
@@ -247,7 +301,9 @@ describe('HTTP API (payload 2.0)', () => {
   it('greedy paths and binary bodies', async () => {
     const e = (await call('GET', '/v2/files/a/b.txt')).json();
     expect(e.pathParameters).toEqual({ proxy: 'a/b.txt' });
-    const b = (await call('POST', '/v2/echo', { headers: { 'content-type': 'image/png' }, body: Buffer.from([9, 8, 7]) })).json();
+    const b = (
+      await call('POST', '/v2/echo', { headers: { 'content-type': 'image/png' }, body: Buffer.from([9, 8, 7]) })
+    ).json();
     expect(b).toMatchObject({ isBase64Encoded: true, body: Buffer.from([9, 8, 7]).toString('base64') });
   });
 
@@ -279,7 +335,11 @@ describe('HTTP API (payload 2.0)', () => {
 
   it('CORS: answers preflight and adds headers to responses', async () => {
     const pre = await call('OPTIONS', '/v2/echo', {
-      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: 'https://app.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers).toMatchObject({
@@ -295,7 +355,9 @@ describe('HTTP API (payload 2.0)', () => {
     const foreign = await call('GET', '/v2/rich', { headers: { Origin: 'https://evil.example' } });
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     // No CORS on the route: a preflight is just an unmatched OPTIONS request.
-    const none = await call('OPTIONS', '/v2/plain', { headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' } });
+    const none = await call('OPTIONS', '/v2/plain', {
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
+    });
     expect(none.status).toBe(404);
   });
 
@@ -306,7 +368,10 @@ describe('HTTP API (payload 2.0)', () => {
     const wrong = await call('DELETE', '/v2/only-get');
     expect(wrong.status).toBe(404);
     expect(wrong.json()).toEqual({ message: 'Not Found', requestId: expectRequestId(wrong) });
-    const big = await call('POST', '/v2/echo', { headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(65 * 1024) });
+    const big = await call('POST', '/v2/echo', {
+      headers: { 'content-type': 'text/plain' },
+      body: 'x'.repeat(65 * 1024),
+    });
     expect(big.status).toBe(413);
     expect(big.json()).toEqual({ message: 'Request Entity Too Large', requestId: expectRequestId(big) });
     const thrown = await call('GET', '/v2/throws');
@@ -321,10 +386,14 @@ describe('HTTP API (payload 2.0)', () => {
 
   it('rejects a chunked body over the limit with 413', async () => {
     const r = await new Promise<number>((resolve, reject) => {
-      const req = request(new URL('/v2/echo', baseUrl), { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = request(
+        new URL('/v2/echo', baseUrl),
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 10; i++) req.write('y'.repeat(10 * 1024));
       req.end();

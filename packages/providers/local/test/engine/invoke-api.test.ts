@@ -74,7 +74,13 @@ describe('Lambda Invoke API with the AWS SDK', () => {
   });
 
   it('Event answers 202 and hands the event to the daemon queue', async () => {
-    const out = await client.send(new InvokeCommand({ FunctionName: echoName, InvocationType: 'Event', Payload: JSON.stringify({ marker: 'async' }) }));
+    const out = await client.send(
+      new InvokeCommand({
+        FunctionName: echoName,
+        InvocationType: 'Event',
+        Payload: JSON.stringify({ marker: 'async' }),
+      }),
+    );
     expect(out.StatusCode).toBe(202);
     expect(queued).toContainEqual({ name: echoName, payload: { marker: 'async' } });
   });
@@ -85,13 +91,19 @@ describe('Lambda Invoke API with the AWS SDK', () => {
   });
 
   it('an unknown function is ResourceNotFoundException', async () => {
-    const err = await client.send(new InvokeCommand({ FunctionName: 'no-such-fn', Payload: '{}' })).catch((e: unknown) => e);
+    const err = await client
+      .send(new InvokeCommand({ FunctionName: 'no-such-fn', Payload: '{}' }))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
-    expect((err as Error).message).toContain('Function not found: arn:aws:lambda:us-east-1:000000000000:function:no-such-fn');
+    expect((err as Error).message).toContain(
+      'Function not found: arn:aws:lambda:us-east-1:000000000000:function:no-such-fn',
+    );
   });
 
   it('invalid JSON is InvalidRequestContentException', async () => {
-    const err = await client.send(new InvokeCommand({ FunctionName: echoName, Payload: Buffer.from('{nope') })).catch((e: unknown) => e);
+    const err = await client
+      .send(new InvokeCommand({ FunctionName: echoName, Payload: Buffer.from('{nope') }))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'InvalidRequestContentException', $metadata: { httpStatusCode: 400 } });
   });
 });

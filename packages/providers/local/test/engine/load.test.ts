@@ -60,7 +60,17 @@ beforeAll(async () => {
   engine.activate(await engine.prepare(spec));
   api = createApiServer({
     engine,
-    routes: [{ service: 'svc', stage: 'test', api: 'http', payloadVersion: '2.0', method: 'GET', path: '/hello', functionName: spec.name }],
+    routes: [
+      {
+        service: 'svc',
+        stage: 'test',
+        api: 'http',
+        payloadVersion: '2.0',
+        method: 'GET',
+        path: '/hello',
+        functionName: spec.name,
+      },
+    ],
   });
   url = `${(await api.listen()).url}/hello`;
 });

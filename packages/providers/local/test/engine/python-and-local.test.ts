@@ -17,7 +17,11 @@ describe.skipIf(!hasPython)('python runtime (needs python3 on PATH)', () => {
     engines.push(engine);
     const logs: LogRecord[] = [];
     engine.onLog((r) => logs.push(r));
-    const spec = nodeSpec('handler.hello', { codeDir: PYTHON_FIXTURES, runtime: 'python3.11', environment: { GREETING: 'py-env' } });
+    const spec = nodeSpec('handler.hello', {
+      codeDir: PYTHON_FIXTURES,
+      runtime: 'python3.11',
+      environment: { GREETING: 'py-env' },
+    });
     engine.activate(await engine.prepare(spec));
     const r = await engine.invoke(spec.name, { q: 1 }, { requestId: 'py-req' });
     expect(r.functionError).toBeUndefined();
@@ -53,7 +57,9 @@ describe.skipIf(!hasPython)('python runtime (needs python3 on PATH)', () => {
       ['handler.nope', 'Runtime.HandlerNotFound'],
     ];
     for (const [handler, errorType] of cases) {
-      await expect(engine.prepare(nodeSpec(handler, { codeDir: PYTHON_FIXTURES, runtime: 'python3.12' }))).rejects.toMatchObject({ errorType });
+      await expect(
+        engine.prepare(nodeSpec(handler, { codeDir: PYTHON_FIXTURES, runtime: 'python3.12' })),
+      ).rejects.toMatchObject({ errorType });
     }
   });
 
@@ -84,21 +90,55 @@ describe('invokeInProcess (node)', () => {
       functionName: 'local-fn',
     });
     expect(r.functionError).toBeUndefined();
-    expect(r.payload).toMatchObject({ event: { x: 1 }, pid: process.pid, context: { functionName: 'local-fn', awsRequestId: r.requestId } });
+    expect(r.payload).toMatchObject({
+      event: { x: 1 },
+      pid: process.pid,
+      context: { functionName: 'local-fn', awsRequestId: r.requestId },
+    });
     expect(process.env.LOCAL_ONLY).toBeUndefined();
-    const env = await invokeInProcess({ codeDir: NODE_FIXTURES, handler: 'behaviours.env', event: {}, env: { LOCAL_ONLY: 'yes' }, functionName: 'f' });
+    const env = await invokeInProcess({
+      codeDir: NODE_FIXTURES,
+      handler: 'behaviours.env',
+      event: {},
+      env: { LOCAL_ONLY: 'yes' },
+      functionName: 'f',
+    });
     expect(env.payload).toMatchObject({ LOCAL_ONLY: 'yes', AWS_LAMBDA_FUNCTION_NAME: 'f' });
   });
 
   it('reports handler errors, init errors and timeouts as results', async () => {
-    const thrown = await invokeInProcess({ codeDir: NODE_FIXTURES, handler: 'behaviours.throws', event: {}, functionName: 'f' });
-    expect(thrown).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'TypeError', errorMessage: 'boom' } });
-    const missing = await invokeInProcess({ codeDir: NODE_FIXTURES, handler: 'nope.handler', event: {}, functionName: 'f' });
+    const thrown = await invokeInProcess({
+      codeDir: NODE_FIXTURES,
+      handler: 'behaviours.throws',
+      event: {},
+      functionName: 'f',
+    });
+    expect(thrown).toMatchObject({
+      functionError: 'Unhandled',
+      payload: { errorType: 'TypeError', errorMessage: 'boom' },
+    });
+    const missing = await invokeInProcess({
+      codeDir: NODE_FIXTURES,
+      handler: 'nope.handler',
+      event: {},
+      functionName: 'f',
+    });
     expect(missing).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Runtime.ImportModuleError' } });
-    const slow = await invokeInProcess({ codeDir: NODE_FIXTURES, handler: 'behaviours.sleeps', event: { ms: 2000 }, timeoutMs: 100, functionName: 'f' });
+    const slow = await invokeInProcess({
+      codeDir: NODE_FIXTURES,
+      handler: 'behaviours.sleeps',
+      event: { ms: 2000 },
+      timeoutMs: 100,
+      functionName: 'f',
+    });
     expect(slow.functionError).toBe('TimedOut');
     expect((slow.payload as { errorMessage: string }).errorMessage).toContain('Task timed out after 0.10 seconds');
-    const cb = await invokeInProcess({ codeDir: NODE_FIXTURES, handler: 'cjs-callback.handler', event: { y: 2 }, functionName: 'cbf' });
+    const cb = await invokeInProcess({
+      codeDir: NODE_FIXTURES,
+      handler: 'cjs-callback.handler',
+      event: { y: 2 },
+      functionName: 'cbf',
+    });
     expect(cb.payload).toEqual({ style: 'callback', input: { y: 2 }, name: 'cbf' });
   });
 });

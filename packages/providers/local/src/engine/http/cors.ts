@@ -30,7 +30,8 @@ export function preflightHeaders(
   if (allow === undefined) return headers;
   headers['access-control-allow-origin'] = allow;
   if (allow !== '*') headers.vary = 'Origin';
-  const methods = cors.methods.length > 0 ? cors.methods : [...new Set(routeMethods.map((m) => (m === 'ANY' ? '*' : m))), 'OPTIONS'];
+  const methods =
+    cors.methods.length > 0 ? cors.methods : [...new Set(routeMethods.map((m) => (m === 'ANY' ? '*' : m))), 'OPTIONS'];
   headers['access-control-allow-methods'] = methods.join(',');
   const allowHeaders = cors.headers.length > 0 ? cors.headers.join(',') : requestHeaders;
   if (allowHeaders) headers['access-control-allow-headers'] = allowHeaders;

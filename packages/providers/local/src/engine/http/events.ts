@@ -15,7 +15,8 @@ export interface RequestFacts {
   readonly domainName: string;
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json|yaml|x-yaml)|[^;]*\+(json|xml)\b|multipart\/form-data)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json|yaml|x-yaml)|[^;]*\+(json|xml)\b|multipart\/form-data)/i;
 
 /** API Gateway base64-encodes bodies it does not treat as text. */
 export function isTextContentType(contentType: string | undefined): boolean {
@@ -73,7 +74,12 @@ function encodeBody(req: IncomingMessage, body: Buffer | null): { body: string |
 }
 
 /** API Gateway REST (`http` events): payload format 1.0. */
-export function buildV1Event(req: IncomingMessage, facts: RequestFacts, route: HttpRoute, pathParameters: Record<string, string> | null) {
+export function buildV1Event(
+  req: IncomingMessage,
+  facts: RequestFacts,
+  route: HttpRoute,
+  pathParameters: Record<string, string> | null,
+) {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   const raw = req.rawHeaders;
@@ -131,7 +137,12 @@ export function buildV1Event(req: IncomingMessage, facts: RequestFacts, route: H
 }
 
 /** HTTP API (`httpApi` events): payload format 2.0. Headers lower-cased, repeated ones comma-joined, cookies apart. */
-export function buildV2Event(req: IncomingMessage, facts: RequestFacts, route: HttpRoute, pathParameters: Record<string, string> | null) {
+export function buildV2Event(
+  req: IncomingMessage,
+  facts: RequestFacts,
+  route: HttpRoute,
+  pathParameters: Record<string, string> | null,
+) {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   const raw = req.rawHeaders;

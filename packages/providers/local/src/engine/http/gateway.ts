@@ -60,7 +60,13 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     ordered = [...mounts.values()].sort((a, b) => b.basePath.length - a.basePath.length);
   };
 
-  function send(res: ServerResponse, requestId: string, status: number, headers: HeaderMap, body: Buffer | string): void {
+  function send(
+    res: ServerResponse,
+    requestId: string,
+    status: number,
+    headers: HeaderMap,
+    body: Buffer | string,
+  ): void {
     headers['x-amzn-requestid'] = requestId;
     headers['apigw-requestid'] = requestId;
     headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
@@ -76,7 +82,8 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
    */
   function sendError(res: ServerResponse, requestId: string, status: number, message: string, extra?: HeaderMap): void {
     const headers: HeaderMap = { ...JSON_HEADERS, ...extra };
-    if (status === 403 || status === 404) headers['x-amzn-errortype'] = status === 403 ? 'MissingAuthenticationTokenException' : 'NotFoundException';
+    if (status === 403 || status === 404)
+      headers['x-amzn-errortype'] = status === 403 ? 'MissingAuthenticationTokenException' : 'NotFoundException';
     send(res, requestId, status, headers, JSON.stringify({ message, requestId }));
   }
 
@@ -183,7 +190,9 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     pathParameters: Record<string, string> | null,
   ): void {
     const event =
-      route.payloadVersion === '1.0' ? buildV1Event(req, facts, route, pathParameters) : buildV2Event(req, facts, route, pathParameters);
+      route.payloadVersion === '1.0'
+        ? buildV1Event(req, facts, route, pathParameters)
+        : buildV2Event(req, facts, route, pathParameters);
     const origin = req.headers.origin;
     const cors = route.cors;
     const corsExtra = (): HeaderMap => {
@@ -288,4 +297,3 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       }),
   };
 }
-

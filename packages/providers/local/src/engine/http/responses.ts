@@ -84,6 +84,7 @@ export function mapV2Response(result: unknown): MappedResponse | undefined {
     if (headers['content-type'] === undefined) headers['content-type'] = 'application/json';
     return { statusCode: result.statusCode, headers, body };
   }
-  const body = typeof result === 'string' ? result : result === null || result === undefined ? '' : JSON.stringify(result);
+  const body =
+    typeof result === 'string' ? result : result === null || result === undefined ? '' : JSON.stringify(result);
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
 }

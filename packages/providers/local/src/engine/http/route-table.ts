@@ -1,6 +1,7 @@
 import type { HttpRoute } from '../types.js';
 
-type Segment = { readonly kind: 'static'; readonly value: string } | { readonly kind: 'param' | 'greedy'; readonly name: string };
+type Segment =
+  { readonly kind: 'static'; readonly value: string } | { readonly kind: 'param' | 'greedy'; readonly name: string };
 
 interface CompiledRoute {
   readonly route: HttpRoute;
@@ -111,7 +112,8 @@ export class RouteTable {
   match(method: string, path: string): RouteMatch {
     const staticHit = this.staticPaths.get(normalise(path));
     if (staticHit) {
-      for (const c of staticHit) if (c.method === method || c.method === 'ANY') return { kind: 'found', route: c.route, pathParameters: null };
+      for (const c of staticHit)
+        if (c.method === method || c.method === 'ANY') return { kind: 'found', route: c.route, pathParameters: null };
     }
     const parts = splitPath(path);
     let pathOnly: HttpRoute[] | undefined;
