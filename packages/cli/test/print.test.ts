@@ -54,6 +54,12 @@ describe('skyrun print', () => {
     expect(env.STAGE).toBe('dev');
   });
 
+  it('returns the selected configuration with --json', async () => {
+    const result = await runCli(['print', '--json', '--path', 'custom.shared'], { cwd: basic });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ colour: 'blue', size: 3 });
+  });
+
   it('names file, line and column of an unresolvable variable, with exit code 3', async () => {
     const result = await runCli(['print'], { cwd: path.join(FIXTURES, 'print-missing-var') });
     expect(result.status).toBe(3);

@@ -10,23 +10,25 @@ export default class Print extends SkyrunCommand {
     '<%= config.bin %> print --stage prod --format json',
     '<%= config.bin %> print --path provider.environment --conceal',
   ];
+  static override enableJsonFlag = true;
   static override flags = {
     format: Flags.string({ description: 'Output format.', options: ['yaml', 'json', 'text'], default: 'yaml' }),
     path: Flags.string({ description: 'Print only this dotted path, e.g. provider.environment.' }),
     conceal: Flags.boolean({ description: 'Mask values that came from ${env:}, ${param:} or secret sources.' }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const { flags } = await this.parse(Print);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { printConfiguration } = await import('@skyrun/core/print/index');
-    const text = printConfiguration({
+    const { printConfiguration, selectConfiguration } = await import('@skyrun/core/print/index');
+    const selection = {
       config: loaded.config,
-      format: flags.format as 'yaml' | 'json' | 'text',
       path: flags.path,
       conceal: flags.conceal ? loaded.resolved.concealedPaths : undefined,
-    });
-    process.stdout.write(`${text}\n`);
+    };
+    if (this.jsonEnabled()) return selectConfiguration(selection);
+    process.stdout.write(`${printConfiguration({ ...selection, format: flags.format as 'yaml' | 'json' | 'text' })}\n`);
+    return undefined;
   }
 }

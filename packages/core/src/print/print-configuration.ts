@@ -15,10 +15,15 @@ export interface PrintConfigurationOptions {
 
 export const CONCEALED = '********';
 
+/** The part of the configuration `print` shows: concealed, then narrowed to `path`. */
+export function selectConfiguration(options: Omit<PrintConfigurationOptions, 'format'>): unknown {
+  const value: unknown = options.conceal?.length ? concealPaths(options.config, options.conceal) : options.config;
+  return options.path ? selectPath(value, options.path) : value;
+}
+
 /** Render the resolved configuration as the Serverless Framework v3 `print` does (js-yaml dump). */
 export function printConfiguration(options: PrintConfigurationOptions): string {
-  let value: unknown = options.conceal?.length ? concealPaths(options.config, options.conceal) : options.config;
-  if (options.path) value = selectPath(value, options.path);
+  const value = selectConfiguration(options);
   switch (options.format) {
     case 'json':
       return JSON.stringify(value, null, 2);
