@@ -163,3 +163,82 @@ export function applyPatterns(entries: readonly FileEntry[], patterns: readonly 
     return state;
   });
 }
+
+/** A compiled pattern list, as `applyPatterns` reads it. */
+interface CompiledPattern {
+  readonly negated: boolean;
+  /** Literal-or-glob path segments, or undefined when the pattern cannot be split safely. */
+  readonly segments?: readonly string[];
+  /** Literal leading segments (before the first glob character). */
+  readonly base: readonly string[];
+}
+
+const GLOBSTAR = '**';
+
+function compileForPruning(raw: string): CompiledPattern {
+  const negated = raw.startsWith('!');
+  const glob = (negated ? raw.slice(1) : raw).replace(/\\/g, '/').replace(/^\.\//, '');
+  const scan = picomatch.scan(glob);
+  const base = scan.isGlob ? (scan.base ? scan.base.split('/') : []) : glob.split('/').slice(0, -1);
+  // Braces and extglobs may hide a `/` inside one "segment": only the literal base is used then.
+  const splittable = !/[{}()]/.test(glob) && !glob.endsWith('/');
+  return { negated, segments: splittable ? glob.split('/') : undefined, base };
+}
+
+type Coverage = 'all' | 'none' | 'some';
+
+/** Does `pattern` match all, none or some of the files below directory `dir` (segments)? */
+function coverage(pattern: CompiledPattern, dir: readonly string[]): Coverage {
+  for (let i = 0; i < Math.min(pattern.base.length, dir.length); i++) {
+    if (pattern.base[i] !== dir[i]) return 'none';
+  }
+  const segments = pattern.segments;
+  if (!segments) return 'some';
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    if (segment === GLOBSTAR) {
+      // `prefix/**` or `prefix/**/*` with the prefix matching the directory: every file below.
+      const rest = segments.slice(i + 1);
+      const all = i <= dir.length && (rest.length === 0 || (rest.length === 1 && rest[0] === '*'));
+      return all ? 'all' : 'some';
+    }
+    if (i >= dir.length) return 'some';
+    if (!picomatch.isMatch(dir[i], segment, { dot: true })) return 'none';
+  }
+  // No globstar: the pattern matches paths of exactly `segments.length` segments, while the
+  // files below `dir` have more than `dir.length`.
+  return segments.length > dir.length ? 'some' : 'none';
+}
+
+/**
+ * Decides, before walking it, whether a directory can hold any file that `patterns` select
+ * (applied in order as in `applyPatterns`, files starting as `initial`). Conservative: it
+ * returns true ("skip") only when no file below the directory can end up selected.
+ */
+export function createDirectoryPruner(patterns: readonly string[], initial: boolean): (rel: string) => boolean {
+  const compiled = patterns.map(compileForPruning);
+  const cache = new Map<string, boolean>();
+  return (rel) => {
+    let cached = cache.get(rel);
+    if (cached === undefined) {
+      const dir = rel.split('/');
+      // Every file below starts in `initial`; track what the files below can be after each pattern.
+      let state: Coverage = initial ? 'all' : 'none';
+      for (const pattern of compiled) {
+        const covered = coverage(pattern, dir);
+        if (covered === 'none') continue;
+        const target: Coverage = pattern.negated ? 'none' : 'all';
+        if (covered === 'all') state = target;
+        else if (state !== target) state = 'some';
+      }
+      cached = state === 'none';
+      cache.set(rel, cached);
+    }
+    return cached;
+  };
+}
+
+/** Combines pruners: a directory is skipped only when every one of them skips it. */
+export function everyPruner(pruners: ReadonlyArray<(rel: string) => boolean>): (rel: string) => boolean {
+  return (rel) => pruners.length > 0 && pruners.every((prune) => prune(rel));
+}

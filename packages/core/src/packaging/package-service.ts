@@ -5,7 +5,17 @@ import type { Artifact } from '../provider/contract.js';
 import type { FunctionSpec, Service } from '../service/model.js';
 import { bundleFunctions, bundleSettings, checkCopiedHandlers, type BundledFunction, type BundleRequest } from './bundle.js';
 import { packagingError } from './errors.js';
-import { applyPatterns, checkPatterns, DEFAULT_EXCLUDES, isInside, toPosix, walkFiles, type FileEntry } from './files.js';
+import {
+  applyPatterns,
+  checkPatterns,
+  createDirectoryPruner,
+  DEFAULT_EXCLUDES,
+  everyPruner,
+  isInside,
+  toPosix,
+  walkFiles,
+  type FileEntry,
+} from './files.js';
 import {
   findNodeHandlerFile,
   findPythonHandlerFile,
@@ -137,25 +147,21 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     ...(outRel ? [`${outRel}/**`] : []),
   ].map((p) => `!${p}`);
 
-  let sourceFiles: Promise<FileEntry[]> | undefined;
-  const source = (): Promise<FileEntry[]> =>
-    (sourceFiles ??= walkFiles({
-      root: serviceDir,
-      zipPrefix: '',
-      initial: true,
-      skipDir: (rel, name) => name === 'node_modules' || rel === '.git' || rel === outRel,
-      allowTarget: (real) => isInside(serviceDir, real) && !isInside(realOutDir, real),
-      onRejectedLink: (rel, target) => warn(`Skipped the symlink ${rel}: it points outside the service directory (${target}).`),
-    }));
-  let dependencyFiles: Promise<FileEntry[]> | undefined;
-  const dependencies = (): Promise<FileEntry[]> =>
-    (dependencyFiles ??= collectServiceDependencies(service, serviceDir, source, warn));
-
   const pipArguments = pipArgs(service.custom, env);
   const wrappers = options.wrappers ?? [];
 
-  const states: BuildState[] = [];
-  for (const artifact of built) {
+  interface Selection {
+    readonly planned: PlannedArtifact;
+    readonly plans: readonly FunctionPlan[];
+    readonly userPatterns: readonly string[];
+    readonly patterns: readonly string[];
+    readonly hasCopy: boolean;
+    readonly usesSource: boolean;
+    readonly usesDependencies: boolean;
+    /** True for a directory (service-relative) below which this artifact selects nothing. */
+    readonly prune: (rel: string) => boolean;
+  }
+  const selections: Selection[] = built.map((artifact) => {
     const artifactPlans = artifact.functions.map((fn) => plans.get(fn.key)!);
     const userPatterns = [
       ...service.package.patterns,
@@ -164,13 +170,61 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     const patterns = [...excludes, ...userPatterns];
     const hasCopy = artifactPlans.some((p) => p.mode === 'copy');
     const hasPositive = userPatterns.some((p) => !p.startsWith('!'));
+    return {
+      planned: artifact,
+      plans: artifactPlans,
+      userPatterns,
+      patterns,
+      hasCopy,
+      usesSource: hasCopy || hasPositive,
+      usesDependencies: artifactPlans.some((p) => p.mode === 'copy' && p.family === 'node'),
+      prune: createDirectoryPruner(patterns, hasCopy),
+    };
+  });
+
+  // Directories no artifact can select from are never walked (e.g. everything but
+  // `example/**` after `!**`); node_modules is reached only through the dependency closure.
+  const pruneSource = everyPruner(selections.filter((s) => s.usesSource).map((s) => s.prune));
+  let sourceFiles: Promise<FileEntry[]> | undefined;
+  const source = (): Promise<FileEntry[]> =>
+    (sourceFiles ??= walkFiles({
+      root: serviceDir,
+      zipPrefix: '',
+      initial: true,
+      skipDir: (rel, name) => name === 'node_modules' || rel === '.git' || rel === outRel || pruneSource(rel),
+      allowTarget: (real) => isInside(serviceDir, real) && !isInside(realOutDir, real),
+      onRejectedLink: (rel, target) => warn(`Skipped the symlink ${rel}: it points outside the service directory (${target}).`),
+    }));
+  const pruneDependencies = everyPruner(selections.filter((s) => s.usesDependencies).map((s) => s.prune));
+  const dependencyFiles = new Map<string, Promise<FileEntry[]>>();
+  const dependencies = (manifests: readonly FileEntry[], rootManifest: boolean): Promise<FileEntry[]> => {
+    const key = JSON.stringify([rootManifest, manifests.map((m) => m.zipPath)]);
+    let files = dependencyFiles.get(key);
+    if (!files) {
+      files = collectServiceDependencies(service, serviceDir, manifests, rootManifest, pruneDependencies, warn);
+      dependencyFiles.set(key, files);
+    }
+    return files;
+  };
+
+  const states: BuildState[] = [];
+  for (const { planned: artifact, plans: artifactPlans, userPatterns, patterns, hasCopy, usesSource, usesDependencies, prune } of selections) {
     const candidates: FileEntry[] = [];
-    if (hasCopy || hasPositive) {
+    if (usesSource) {
       const files = await source();
       candidates.push(...(hasCopy ? files : files.map((f) => ({ ...f, initial: false }))));
     }
-    if (artifactPlans.some((p) => p.mode === 'copy' && p.family === 'node')) candidates.push(...(await dependencies()));
-    const selected = applyPatterns(candidates, patterns).sort(byName((f) => f.zipPath));
+    const selectedSource = applyPatterns(candidates, patterns);
+    let selected = selectedSource;
+    if (usesDependencies) {
+      // Only package.json files the artifact ships declare dependencies, plus the service's
+      // own package.json when its node_modules can be selected at all.
+      const manifests = selectedSource.filter((f) => f.zipPath !== 'package.json' && f.zipPath.endsWith('/package.json'));
+      const rootManifest = !prune('node_modules');
+      const files = await dependencies(manifests, rootManifest);
+      if (files.length > 0) selected = [...selectedSource, ...applyPatterns(files, patterns)];
+    }
+    selected.sort(byName((f) => f.zipPath));
     if (hasCopy && selected.length === 0) {
       throw packagingError({
         code: 'PACKAGE_EMPTY',
@@ -511,47 +565,52 @@ async function planFunction(service: Service, serviceDir: string, fn: FunctionSp
 }
 
 /**
- * Production dependency files of the service: the closure of every package.json outside
- * node_modules (devDependencies too when excludeDevDependencies is false). A service with
- * node_modules but no package.json ships its node_modules as it is (v3 behaviour).
+ * Production dependency files of the service: the closure of the given package.json files
+ * (those the artifact selects, plus the service's own one when `rootManifest`), with
+ * devDependencies too when excludeDevDependencies is false. A service with node_modules but
+ * no package.json ships its node_modules as it is (v3 behaviour). Package directories
+ * placed where `prune` proves nothing is selected are not walked.
  */
 async function collectServiceDependencies(
   service: Service,
   serviceDir: string,
-  source: () => Promise<FileEntry[]>,
+  manifests: readonly FileEntry[],
+  rootManifest: boolean,
+  prune: (rel: string) => boolean,
   warn: (message: string) => void,
 ): Promise<FileEntry[]> {
-  const files = await source();
-  const manifests = files.filter((f) => f.zipPath === 'package.json' || f.zipPath.endsWith('/package.json'));
-  const roots: DependencyRoot[] = [];
-  for (const file of manifests) {
-    const names = await rootDependencyNames(path.dirname(file.absPath), !service.package.excludeDevDependencies);
-    if (!names || names.names.length === 0) continue;
-    roots.push({ dir: path.dirname(file.absPath), location: path.posix.dirname(file.zipPath).replace(/^\.$/, ''), names: names.names, optional: names.optional });
-  }
-  if (manifests.length === 0) {
+  const candidates = manifests.map((file) => ({ dir: path.dirname(file.absPath), location: path.posix.dirname(file.zipPath) }));
+  const hasRootManifest = rootManifest && (await statKey(path.join(serviceDir, 'package.json'))) !== 'missing';
+  if (hasRootManifest) candidates.unshift({ dir: serviceDir, location: '' });
+  const walkPackage = (realDir: string, location: string): Promise<FileEntry[]> =>
+    walkFiles({
+      root: realDir,
+      zipPrefix: `${location}/`,
+      initial: true,
+      skipDir: (rel, name) => name === 'node_modules' || prune(`${location}/${rel}`),
+      allowTarget: (real) => isAllowedDependencyPath(serviceDir, real),
+      onRejectedLink: (rel, target) => warn(`Skipped the symlink ${location}/${rel}: it points outside the service directory (${target}).`),
+    });
+  if (candidates.length === 0) {
+    if (!rootManifest || prune('node_modules')) return [];
     return walkFiles({
       root: path.join(serviceDir, 'node_modules'),
       zipPrefix: 'node_modules/',
       initial: true,
-      skipDir: () => false,
+      skipDir: (rel) => prune(`node_modules/${rel}`),
       allowTarget: (real) => isInside(serviceDir, real),
       onRejectedLink: (rel, target) => warn(`Skipped the symlink node_modules/${rel}: it points outside the service directory (${target}).`),
     });
   }
+  const roots: DependencyRoot[] = [];
+  for (const candidate of candidates) {
+    const names = await rootDependencyNames(candidate.dir, !service.package.excludeDevDependencies);
+    if (!names || names.names.length === 0) continue;
+    roots.push({ dir: candidate.dir, location: candidate.location, names: names.names, optional: names.optional });
+  }
+  if (roots.length === 0) return [];
   const packages = await collectDependencies({ serviceDir, roots, warn });
-  const lists = await Promise.all(
-    packages.map((pkg) =>
-      walkFiles({
-        root: pkg.realDir,
-        zipPrefix: `${pkg.location}/`,
-        initial: true,
-        skipDir: (_rel, name) => name === 'node_modules',
-        allowTarget: (real) => isAllowedDependencyPath(serviceDir, real),
-        onRejectedLink: (rel, target) => warn(`Skipped the symlink ${pkg.location}/${rel}: it points outside the service directory (${target}).`),
-      }),
-    ),
-  );
+  const lists = await Promise.all(packages.filter((pkg) => !prune(pkg.location)).map((pkg) => walkPackage(pkg.realDir, pkg.location)));
   return lists.flat();
 }
 
