@@ -104,6 +104,9 @@ export class LocalDaemon {
   readonly #lock = new KeyedLock();
   readonly #compiled = new Map<string, Promise<CompiledSchedule>>();
   #gcTimer: NodeJS.Timeout | undefined;
+  #gc: Promise<string[]> | undefined;
+  /** Deploys, removes and restores running: artifact collection waits for them. */
+  #usingCount = 0;
 
   constructor(parts: LocalDaemonParts) {
     this.#p = parts;
@@ -249,11 +252,24 @@ export class LocalDaemon {
 
   // ---------------------------------------------------------------- deploy
 
+  /** Run `task` with artifact collection held off (it would delete what a deploy just extracted). */
+  async #usingArtifacts<T>(task: () => Promise<T>): Promise<T> {
+    this.#usingCount++;
+    try {
+      if (this.#gc) await this.#gc.catch(() => undefined);
+      return await task();
+    } finally {
+      this.#usingCount--;
+    }
+  }
+
   async deploy(request: DeployRequest): Promise<DeployResponse> {
     this.#validate(request);
     const key = serviceKey(request.service, request.stage);
     try {
-      return await this.#lock.run(key, request.lockTimeoutMs ?? 120_000, () => this.#deployLocked(request));
+      return await this.#lock.run(key, request.lockTimeoutMs ?? 120_000, () =>
+        this.#usingArtifacts(() => this.#deployLocked(request)),
+      );
     } catch (error) {
       if (error instanceof LockTimeoutError) {
         throw new DaemonError(
@@ -521,29 +537,41 @@ export class LocalDaemon {
     this.#gcTimer.unref();
   }
 
-  /** Delete extracted artifacts no deployed function uses. */
-  async collectArtifacts(): Promise<string[]> {
+  /** Delete extracted artifacts no deployed function uses (postponed while a deploy or restore runs). */
+  collectArtifacts(): Promise<string[]> {
+    if (this.#usingCount > 0) {
+      this.#scheduleGc();
+      return Promise.resolve([]);
+    }
+    if (this.#gc) return this.#gc;
     const keep = new Set(this.#p.store.services().flatMap((s) => Object.values(s.functions).map((f) => f.sha256)));
-    return this.#p.artifacts.collect(keep);
+    const gc = this.#p.artifacts.collect(keep).finally(() => {
+      if (this.#gc === gc) this.#gc = undefined;
+    });
+    this.#gc = gc;
+    return gc;
   }
 
   // ---------------------------------------------------------------- remove
 
   async remove(request: RemoveRequest): Promise<RemoveResponse> {
     const key = serviceKey(request.service, request.stage);
-    return this.#lock.run(key, 120_000, async () => {
-      const current = this.#p.store.get(request.service, request.stage);
-      if (!current) return { removed: [] };
-      this.#p.dataPlane.gateway.setRoutes(key, []);
-      await this.#p.dataPlane.gateway.close(key).catch(() => undefined);
-      this.#p.scheduler.clear(key);
-      const fns = Object.values(current.functions);
-      for (const fn of fns) await this.#retire(fn.name);
-      this.#p.store.put(request.service, request.stage, undefined);
-      this.#p.logs.removeService(request.service, request.stage);
-      this.#scheduleGc();
-      return { removed: fns.map((f) => f.name) };
-    });
+    return this.#lock.run(key, 120_000, () => this.#usingArtifacts(() => this.#removeLocked(request)));
+  }
+
+  async #removeLocked(request: RemoveRequest): Promise<RemoveResponse> {
+    const key = serviceKey(request.service, request.stage);
+    const current = this.#p.store.get(request.service, request.stage);
+    if (!current) return { removed: [] };
+    this.#p.dataPlane.gateway.setRoutes(key, []);
+    await this.#p.dataPlane.gateway.close(key).catch(() => undefined);
+    this.#p.scheduler.clear(key);
+    const fns = Object.values(current.functions);
+    for (const fn of fns) await this.#retire(fn.name);
+    this.#p.store.put(request.service, request.stage, undefined);
+    this.#p.logs.removeService(request.service, request.stage);
+    this.#scheduleGc();
+    return { removed: fns.map((f) => f.name) };
   }
 
   // ---------------------------------------------------------------- restore
@@ -555,7 +583,9 @@ export class LocalDaemon {
       this.#p.store
         .services()
         .map((service) =>
-          this.#lock.run(serviceKey(service.service, service.stage), 600_000, () => this.#restoreService(service)),
+          this.#lock.run(serviceKey(service.service, service.stage), 600_000, () =>
+            this.#usingArtifacts(() => this.#restoreService(service)),
+          ),
         ),
     );
     void this.collectArtifacts();

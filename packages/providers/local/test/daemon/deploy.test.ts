@@ -272,4 +272,21 @@ describe('deploys', () => {
       /declares the route GET \/same twice/,
     );
   });
+
+  it('artifact collection never deletes what a running deploy has just extracted', async () => {
+    const { daemon } = await start();
+    const slow = await buildZip(tmp.dir, 'slow', { 'behaviour.json': JSON.stringify({ prepareMs: 200 }) });
+    const deploying = daemon.deploy(request([fn('a', slow)]));
+    await expect
+      .poll(() => plane.engine.prepared.length + (existsSync(join(tmp.dir, 'home', 'artifacts', slow.sha256)) ? 1 : 0))
+      .toBe(1);
+    expect(await daemon.collectArtifacts()).toEqual([]);
+    await deploying;
+    expect(existsSync(join(tmp.dir, 'home', 'artifacts', slow.sha256, 'behaviour.json'))).toBe(true);
+    // Once no deploy runs, collection works and keeps what is deployed.
+    const stray = join(tmp.dir, 'home', 'artifacts', 'f'.repeat(64));
+    (await import('node:fs')).mkdirSync(stray);
+    expect(await daemon.collectArtifacts()).toEqual(['f'.repeat(64)]);
+    expect(readdirSync(join(tmp.dir, 'home', 'artifacts'))).toEqual([slow.sha256]);
+  });
 });
