@@ -7,7 +7,6 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import path from 'node:path';
 import { ROOT, median, timeCommand } from './lib.mjs';
 
-
 const PEERS = path.join(ROOT, 'bench/peers');
 const FIXTURES = path.join(PEERS, 'package-fixtures');
 const OUT = path.join(PEERS, 'package-out');
@@ -23,12 +22,38 @@ if (!existsSync(CORE_DIST)) {
 
 // ~30 real production dependencies (and one dev dependency that must be left out).
 const HEAVY_DEPS = {
-  express: '^4.21.0', lodash: '^4.17.21', axios: '^1.7.0', dayjs: '^1.11.0', uuid: '^10.0.0', zod: '^3.23.0',
-  'date-fns': '^3.6.0', moment: '^2.30.0', ramda: '^0.30.0', chalk: '^4.1.2', commander: '^12.0.0', yargs: '^17.7.0',
-  debug: '^4.3.0', qs: '^6.13.0', jsonwebtoken: '^9.0.0', bcryptjs: '^2.4.3', validator: '^13.12.0', joi: '^17.13.0',
-  ajv: '^8.17.0', yaml: '^2.5.0', 'fast-xml-parser': '^4.5.0', 'node-fetch': '^2.7.0', 'p-limit': '^3.1.0',
-  async: '^3.2.0', bluebird: '^3.7.0', immer: '^10.1.0', nanoid: '^3.3.0', semver: '^7.6.0', 'mime-types': '^2.1.0',
-  cors: '^2.8.0', dotenv: '^16.4.0', pino: '^9.4.0',
+  express: '^4.21.0',
+  lodash: '^4.17.21',
+  axios: '^1.7.0',
+  dayjs: '^1.11.0',
+  uuid: '^10.0.0',
+  zod: '^3.23.0',
+  'date-fns': '^3.6.0',
+  moment: '^2.30.0',
+  ramda: '^0.30.0',
+  chalk: '^4.1.2',
+  commander: '^12.0.0',
+  yargs: '^17.7.0',
+  debug: '^4.3.0',
+  qs: '^6.13.0',
+  jsonwebtoken: '^9.0.0',
+  bcryptjs: '^2.4.3',
+  validator: '^13.12.0',
+  joi: '^17.13.0',
+  ajv: '^8.17.0',
+  yaml: '^2.5.0',
+  'fast-xml-parser': '^4.5.0',
+  'node-fetch': '^2.7.0',
+  'p-limit': '^3.1.0',
+  async: '^3.2.0',
+  bluebird: '^3.7.0',
+  immer: '^10.1.0',
+  nanoid: '^3.3.0',
+  semver: '^7.6.0',
+  'mime-types': '^2.1.0',
+  cors: '^2.8.0',
+  dotenv: '^16.4.0',
+  pino: '^9.4.0',
 };
 
 const HEAVY_HANDLER = `'use strict';
@@ -77,7 +102,10 @@ function writeFixture(name, files) {
 function npmInstall(dir) {
   if (existsSync(path.join(dir, 'node_modules/.package-lock.json'))) return true;
   console.log(`installing dependencies of ${path.basename(dir)} from the npm registry...`);
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'inherit' });
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
   return result.status === 0;
 }
 
@@ -97,20 +125,38 @@ function generateFixtures() {
   const heavyDir = writeFixture('dependency-heavy', {
     'serverless.yml': serverlessYml('dependency-heavy', one),
     'handler.js': HEAVY_HANDLER,
-    'package.json': JSON.stringify({ name: 'dependency-heavy', private: true, dependencies: HEAVY_DEPS, devDependencies: { prettier: '^3.3.0' } }, null, 2),
+    'package.json': JSON.stringify(
+      { name: 'dependency-heavy', private: true, dependencies: HEAVY_DEPS, devDependencies: { prettier: '^3.3.0' } },
+      null,
+      2,
+    ),
   });
   fixtures.push({ name: 'dependency-heavy', functions: one, dir: heavyDir, install: true, bundleToo: true });
 
-  const fifty = Array.from({ length: 50 }, (_, i) => ({ key: `fn${String(i).padStart(2, '0')}`, handler: `src/fn${String(i).padStart(2, '0')}.handler` }));
+  const fifty = Array.from({ length: 50 }, (_, i) => ({
+    key: `fn${String(i).padStart(2, '0')}`,
+    handler: `src/fn${String(i).padStart(2, '0')}.handler`,
+  }));
   const files = {
     'serverless.yml': serverlessYml('fifty-functions', fifty),
-    'package.json': JSON.stringify({ name: 'fifty-functions', private: true, dependencies: { lodash: '^4.17.21', dayjs: '^1.11.0' } }, null, 2),
-    'src/lib/shared.js': "'use strict';\nconst _ = require('lodash');\nmodule.exports.reply = (n) => ({ statusCode: 200, body: _.repeat('x', n) });\n",
+    'package.json': JSON.stringify(
+      { name: 'fifty-functions', private: true, dependencies: { lodash: '^4.17.21', dayjs: '^1.11.0' } },
+      null,
+      2,
+    ),
+    'src/lib/shared.js':
+      "'use strict';\nconst _ = require('lodash');\nmodule.exports.reply = (n) => ({ statusCode: 200, body: _.repeat('x', n) });\n",
   };
   for (const f of fifty) {
-    files[`src/${f.key}.js`] = `'use strict';\nconst { reply } = require('./lib/shared');\nconst dayjs = require('dayjs');\nmodule.exports.handler = async () => ({ ...reply(${f.key.slice(2)}), at: dayjs(0).year() });\n`;
+    files[`src/${f.key}.js`] =
+      `'use strict';\nconst { reply } = require('./lib/shared');\nconst dayjs = require('dayjs');\nmodule.exports.handler = async () => ({ ...reply(${f.key.slice(2)}), at: dayjs(0).year() });\n`;
   }
-  fixtures.push({ name: 'fifty-functions', functions: fifty, dir: writeFixture('fifty-functions', files), install: true });
+  fixtures.push({
+    name: 'fifty-functions',
+    functions: fifty,
+    dir: writeFixture('fifty-functions', files),
+    install: true,
+  });
   return fixtures;
 }
 
@@ -118,7 +164,11 @@ function ensureV3() {
   if (existsSync(V3_BIN)) return true;
   console.log('installing Serverless Framework v3 under bench/peers/serverless3 (once)...');
   mkdirSync(V3_DIR, { recursive: true });
-  const result = spawnSync('npm', ['install', '--prefix', V3_DIR, '--no-audit', '--no-fund', '--loglevel=error', 'serverless@3'], { stdio: 'inherit' });
+  const result = spawnSync(
+    'npm',
+    ['install', '--prefix', V3_DIR, '--no-audit', '--no-fund', '--loglevel=error', 'serverless@3'],
+    { stdio: 'inherit' },
+  );
   return result.status === 0 && existsSync(V3_BIN);
 }
 
@@ -165,7 +215,17 @@ function skyrunPackage(fixture, { bundle = false, force = true } = {}) {
   const started = process.hrtime.bigint();
   const result = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', SKYRUN_RUNNER, CORE_DIST, fixture.dir, outDir, String(bundle), String(force), JSON.stringify(fixture.functions)],
+    [
+      '--input-type=module',
+      '-e',
+      SKYRUN_RUNNER,
+      CORE_DIST,
+      fixture.dir,
+      outDir,
+      String(bundle),
+      String(force),
+      JSON.stringify(fixture.functions),
+    ],
     { timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
@@ -175,7 +235,9 @@ function skyrunPackage(fixture, { bundle = false, force = true } = {}) {
 
 function zipBytes(dir) {
   if (!existsSync(dir)) return 0;
-  return readdirSync(dir).filter((f) => f.endsWith('.zip')).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.zip'))
+    .reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
 }
 
 function line(label, value, reference, budget, better) {
@@ -210,7 +272,9 @@ for (const fixture of fixtures.filter((f) => !f.skip)) {
   const skyrunSize = zipBytes(path.join(OUT, fixture.name));
   console.log(`  skyrun package (cold)  ${cold.toFixed(0).padStart(6)} ms   ${kb(skyrunSize)}`);
   console.log(`  skyrun re-package      ${warm.toFixed(0).padStart(6)} ms   (unchanged inputs; process wall time)`);
-  console.log(`  in-process packaging   ${coldIn.toFixed(0).padStart(6)} ms cold, ${warmIn.toFixed(0)} ms unchanged (node startup + imports excluded)`);
+  console.log(
+    `  in-process packaging   ${coldIn.toFixed(0).padStart(6)} ms cold, ${warmIn.toFixed(0)} ms unchanged (node startup + imports excluded)`,
+  );
   console.log(line('re-package speed-up, in process', warmIn, coldIn, 10, 'faster'));
   console.log(line('re-package speed-up, process wall time', warm, cold));
 
@@ -225,7 +289,9 @@ for (const fixture of fixtures.filter((f) => !f.skip)) {
       console.log(line('speed vs v3 (v3 time / skyrun time)', cold, v3, 3, 'faster'));
       console.log(line('copy-mode size vs v3 (v3 size / skyrun size)', skyrunSize, v3Size, 1, 'no larger'));
     } catch (error) {
-      console.log(`  serverless v3 failed on this fixture; skipped (${String(error.message).split('\n').slice(0, 3).join(' ')})`);
+      console.log(
+        `  serverless v3 failed on this fixture; skipped (${String(error.message).split('\n').slice(0, 3).join(' ')})`,
+      );
     }
   }
   if (fixture.bundleToo) {
@@ -233,6 +299,14 @@ for (const fixture of fixtures.filter((f) => !f.skip)) {
     const bundleSize = zipBytes(path.join(OUT, `${fixture.name}-bundle`));
     console.log(`  skyrun bundle (esbuild) ${bundleTime.toFixed(0).padStart(5)} ms   ${kb(bundleSize)}`);
     const reference = v3Size ?? skyrunSize;
-    console.log(line(`bundle size vs ${v3Size ? 'v3' : 'skyrun copy mode'} (reference / bundle)`, bundleSize, reference, 5, 'smaller'));
+    console.log(
+      line(
+        `bundle size vs ${v3Size ? 'v3' : 'skyrun copy mode'} (reference / bundle)`,
+        bundleSize,
+        reference,
+        5,
+        'smaller',
+      ),
+    );
   }
 }

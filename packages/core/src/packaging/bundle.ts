@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { initSync, parse as parseCjs } from 'cjs-module-lexer';
-import * as esbuild from 'esbuild';
+import type * as cjsLexer from 'cjs-module-lexer';
+import type * as esbuild from 'esbuild';
 import { packagingError } from './errors.js';
 import { missingExportError, nodeTarget } from './handlers.js';
 import { toPosix } from './files.js';
@@ -37,9 +37,26 @@ export interface BundleSettings {
 }
 
 /** Keys skyrun sets itself; a user value would break the artifact layout. */
-const RESERVED = new Set(['entryPoints', 'outdir', 'outfile', 'outbase', 'write', 'metafile', 'absWorkingDir', 'bundle', 'platform', 'plugins', 'outExtension', 'stdin', 'splitting', 'watch']);
+const RESERVED = new Set([
+  'entryPoints',
+  'outdir',
+  'outfile',
+  'outbase',
+  'write',
+  'metafile',
+  'absWorkingDir',
+  'bundle',
+  'platform',
+  'plugins',
+  'outExtension',
+  'stdin',
+  'splitting',
+  'watch',
+]);
 
-export function bundleSettings(esbuildSetting: boolean | Readonly<Record<string, unknown>> | undefined): BundleSettings {
+export function bundleSettings(
+  esbuildSetting: boolean | Readonly<Record<string, unknown>> | undefined,
+): BundleSettings {
   const user = typeof esbuildSetting === 'object' && esbuildSetting !== null ? esbuildSetting : {};
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(user)) {
@@ -47,7 +64,8 @@ export function bundleSettings(esbuildSetting: boolean | Readonly<Record<string,
     options[key] = value;
   }
   const format = user.format === 'esm' ? 'esm' : 'cjs';
-  const list = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+  const list = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   return { external: list(user.external), exclude: list(user.exclude), options, format };
 }
 
@@ -82,8 +100,10 @@ function isNativePackage(dir: string): Promise<boolean> {
         }
         for (const entry of entries) {
           seen++;
-          if (entry.isFile() && (entry.name.endsWith('.node') || (current === dir && entry.name === 'binding.gyp'))) return true;
-          if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) stack.push(path.join(current, entry.name));
+          if (entry.isFile() && (entry.name.endsWith('.node') || (current === dir && entry.name === 'binding.gyp')))
+            return true;
+          if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'))
+            stack.push(path.join(current, entry.name));
         }
       }
       return false;
@@ -111,14 +131,20 @@ async function findPackageDir(fromDir: string, name: string): Promise<string | u
   }
 }
 
-let lexerReady = false;
-function lexCjs(source: string): { exports: string[]; reexports: string[] } {
-  if (!lexerReady) {
-    initSync();
-    lexerReady = true;
+// esbuild and the lexer load on first use: a run that reuses every artifact never needs them.
+let lexer: typeof cjsLexer | undefined;
+async function loadTools(): Promise<typeof esbuild> {
+  if (!lexer) {
+    const loaded = await import('cjs-module-lexer');
+    loaded.initSync();
+    lexer = loaded;
   }
+  return import('esbuild');
+}
+
+function lexCjs(source: string): { exports: string[]; reexports: string[] } {
   try {
-    return parseCjs(source);
+    return lexer!.parse(source);
   } catch {
     return { exports: [], reexports: [] };
   }
@@ -167,7 +193,13 @@ async function checkExport(
   if (format === 'cjs') names = await cjsExports(request.entry);
   else names = new Set(outputExports());
   if (names === undefined || names.has(request.exportName)) return;
-  throw missingExportError(request.fnKey, request.handler, metafileKey(serviceDir, request.entry), request.exportName, [...names].sort());
+  throw missingExportError(
+    request.fnKey,
+    request.handler,
+    metafileKey(serviceDir, request.entry),
+    request.exportName,
+    [...names].sort(),
+  );
 }
 
 function describeEsbuildFailure(error: unknown): string {
@@ -189,10 +221,14 @@ export async function bundleFunctions(
   requests: readonly BundleRequest[],
   settings: BundleSettings,
 ): Promise<Map<string, BundledFunction>> {
+  const esbuild = await loadTools();
   const result = new Map<string, BundledFunction>();
   const byTarget = new Map<string, BundleRequest[]>();
   for (const request of requests) {
-    const target = typeof settings.options.target === 'string' || Array.isArray(settings.options.target) ? 'user' : nodeTarget(request.runtime);
+    const target =
+      typeof settings.options.target === 'string' || Array.isArray(settings.options.target)
+        ? 'user'
+        : nodeTarget(request.runtime);
     byTarget.set(target, [...(byTarget.get(target) ?? []), request]);
   }
   const externalPatterns = settings.external.map(wildcard);
@@ -211,7 +247,8 @@ export async function bundleFunctions(
       setup(build) {
         build.onResolve({ filter: /^[^./]/ }, async (args) => {
           if (args.kind === 'entry-point' || path.isAbsolute(args.path)) return undefined;
-          if (args.path.startsWith('node:') || BUILTINS.has(args.path) || BUILTINS.has(packageName(args.path))) return undefined;
+          if (args.path.startsWith('node:') || BUILTINS.has(args.path) || BUILTINS.has(packageName(args.path)))
+            return undefined;
           const name = packageName(args.path);
           const matches = (patterns: RegExp[]) => patterns.some((p) => p.test(args.path) || p.test(name));
           if (matches(excludePatterns)) return { path: args.path, external: true };
@@ -261,7 +298,8 @@ export async function bundleFunctions(
       const outName = rel.slice(0, rel.length - path.extname(rel).length) + extension;
       const output = built.metafile.outputs[`.skyrun-bundle/${outName}`];
       const code = files.get(outName);
-      if (!output || !code) throw packagingError({ code: 'PACKAGE_BUNDLE_FAILED', message: `esbuild produced no output for ${rel}.` });
+      if (!output || !code)
+        throw packagingError({ code: 'PACKAGE_BUNDLE_FAILED', message: `esbuild produced no output for ${rel}.` });
       await checkExport(serviceDir, request, built.metafile.inputs[rel]?.format, () =>
         settings.format === 'esm' ? output.exports : lexCjs(code.text).exports,
       );
@@ -270,7 +308,10 @@ export async function bundleFunctions(
       const used = new Set(output.imports.filter((i) => i.external).map((i) => i.path));
       result.set(request.fnKey, {
         outName,
-        files: [{ name: outName, data: code.contents }, ...(map ? [{ name: `${outName}.map`, data: map.contents }] : [])],
+        files: [
+          { name: outName, data: code.contents },
+          ...(map ? [{ name: `${outName}.map`, data: map.contents }] : []),
+        ],
         inputs,
         externals: [...externals.entries()].filter(([specifier]) => used.has(specifier)).map(([, value]) => value),
       });
@@ -290,6 +331,7 @@ export async function checkCopiedHandlers(
   debug: (message: string) => void,
 ): Promise<void> {
   if (requests.length === 0) return;
+  const esbuild = await loadTools();
   const entries = [...new Set(requests.map((r) => r.entry))];
   let built: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
@@ -314,6 +356,11 @@ export async function checkCopiedHandlers(
   for (const request of requests) {
     const index = entries.indexOf(request.entry);
     const rel = metafileKey(serviceDir, request.entry);
-    await checkExport(serviceDir, request, built.metafile.inputs[rel]?.format, () => lexCjs(texts.get(`e${index}.js`) ?? '').exports);
+    await checkExport(
+      serviceDir,
+      request,
+      built.metafile.inputs[rel]?.format,
+      () => lexCjs(texts.get(`e${index}.js`) ?? '').exports,
+    );
   }
 }

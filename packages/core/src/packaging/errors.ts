@@ -1,5 +1,10 @@
 import { SkyrunError } from '../errors/index.js';
 
-export function packagingError(options: { code: string; message: string; hint?: string; cause?: unknown }): SkyrunError {
+export function packagingError(options: {
+  code: string;
+  message: string;
+  hint?: string;
+  cause?: unknown;
+}): SkyrunError {
   return new SkyrunError({ ...options, exit: 'packaging' });
 }

@@ -2,6 +2,7 @@ import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'no
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { packagingError } from './errors.js';
+import type { WatchList } from './watch.js';
 
 /** A file that may go into an artifact. */
 export interface FileEntry {
@@ -28,6 +29,8 @@ export interface WalkOptions {
   /** Called for a symlink that is not followed. */
   readonly onRejectedLink: (rel: string, target: string) => void;
   readonly initial: boolean;
+  /** Records every directory listed (before listing it) for the no-change check. */
+  readonly watch?: WatchList;
 }
 
 export function isInside(parent: string, child: string): boolean {
@@ -61,6 +64,7 @@ export async function walkFiles(options: WalkOptions): Promise<FileEntry[]> {
   // and the loop still turns (progress output keeps moving).
   const visitDir = async (dirAbs: string, rel: string, ancestors: ReadonlySet<string>): Promise<void> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
+    options.watch?.observe(dirAbs);
     let dirents: Dirent[];
     try {
       dirents = readdirSync(dirAbs, { withFileTypes: true });
@@ -73,7 +77,8 @@ export async function walkFiles(options: WalkOptions): Promise<FileEntry[]> {
       const childRel = rel ? `${rel}/${dirent.name}` : dirent.name;
       const childAbs = path.join(dirAbs, dirent.name);
       if (dirent.isDirectory()) {
-        if (!options.skipDir(childRel, dirent.name)) subdirs.push([childAbs, childRel, new Set([...ancestors, childAbs])]);
+        if (!options.skipDir(childRel, dirent.name))
+          subdirs.push([childAbs, childRel, new Set([...ancestors, childAbs])]);
         continue;
       }
       if (dirent.isFile()) {

@@ -59,7 +59,12 @@ function checkInside(serviceDir: string, fnKey: string, handler: string, abs: st
 }
 
 /** The handler's source file (TypeScript preferred over JavaScript when both exist). */
-export async function findNodeHandlerFile(serviceDir: string, fnKey: string, handler: string, ref: HandlerRef): Promise<string> {
+export async function findNodeHandlerFile(
+  serviceDir: string,
+  fnKey: string,
+  handler: string,
+  ref: HandlerRef,
+): Promise<string> {
   const base = path.resolve(serviceDir, ref.module);
   checkInside(serviceDir, fnKey, handler, base);
   for (const extension of NODE_EXTENSIONS) {
@@ -72,7 +77,12 @@ export async function findNodeHandlerFile(serviceDir: string, fnKey: string, han
   });
 }
 
-export async function findPythonHandlerFile(serviceDir: string, fnKey: string, handler: string, ref: HandlerRef): Promise<string> {
+export async function findPythonHandlerFile(
+  serviceDir: string,
+  fnKey: string,
+  handler: string,
+  ref: HandlerRef,
+): Promise<string> {
   const candidates = ref.module.includes('/') ? [ref.module] : [ref.module, ref.module.replace(/\./g, '/')];
   for (const candidate of candidates) {
     const base = path.resolve(serviceDir, candidate);
@@ -104,12 +114,19 @@ export function pythonDefines(source: string, name: string): boolean {
   return patterns.some((pattern) => pattern.test(source));
 }
 
-export function missingExportError(fnKey: string, handler: string, file: string, exportName: string, found: readonly string[]): Error {
+export function missingExportError(
+  fnKey: string,
+  handler: string,
+  file: string,
+  exportName: string,
+  found: readonly string[],
+): Error {
   return packagingError({
     code: 'PACKAGE_HANDLER_EXPORT_MISSING',
     message: `The handler file ${file} of function "${fnKey}" does not export "${exportName}".`,
-    hint: found.length > 0
-      ? `It exports: ${found.join(', ')}. Fix "handler: ${handler}" or export the function.`
-      : `Export the function (export const ${exportName} = async (event, context) => ...) or fix "handler: ${handler}".`,
+    hint:
+      found.length > 0
+        ? `It exports: ${found.join(', ')}. Fix "handler: ${handler}" or export the function.`
+        : `Export the function (export const ${exportName} = async (event, context) => ...) or fix "handler: ${handler}".`,
   });
 }

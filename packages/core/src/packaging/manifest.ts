@@ -14,7 +14,8 @@ export async function readPackageManifest(dir: string): Promise<PackageManifest 
   }
   try {
     const parsed = JSON.parse(text) as Partial<PackageManifest>;
-    if (parsed.version !== 1 || !Array.isArray(parsed.artifacts) || typeof parsed.functions !== 'object') return undefined;
+    if (parsed.version !== 1 || !Array.isArray(parsed.artifacts) || typeof parsed.functions !== 'object')
+      return undefined;
     return parsed as PackageManifest;
   } catch {
     return undefined;

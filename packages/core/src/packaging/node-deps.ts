@@ -28,6 +28,8 @@ export interface DependencyOptions {
   readonly serviceDir: string;
   readonly roots: readonly DependencyRoot[];
   readonly warn: (message: string) => void;
+  /** Called with every path the result depends on (package.json files, node_modules lookups). */
+  readonly observe?: (file: string) => void;
 }
 
 interface PackageJson {
@@ -82,11 +84,19 @@ interface Resolved {
   readonly real: string;
 }
 
-async function resolvePackageDir(fromDir: string, name: string): Promise<Resolved | undefined> {
+async function resolvePackageDir(
+  fromDir: string,
+  name: string,
+  observe: (file: string) => void,
+): Promise<Resolved | undefined> {
   let dir = fromDir;
   for (;;) {
     if (path.basename(dir) !== 'node_modules') {
       const candidate = path.join(dir, 'node_modules', name);
+      // Installing or removing a package here changes one of these directories.
+      observe(dir);
+      observe(path.join(dir, 'node_modules'));
+      if (name.startsWith('@')) observe(path.dirname(candidate));
       try {
         const real = await fsp.realpath(candidate);
         const stat = await fsp.stat(real);
@@ -130,6 +140,7 @@ function candidateLocations(location: string, name: string): string[] {
  */
 export async function collectDependencies(options: DependencyOptions): Promise<PlacedPackage[]> {
   const { serviceDir } = options;
+  const observe = options.observe ?? ((): void => undefined);
   const occupied = new Map<string, string>();
   /** Locations a resolution passed over: only the recorded real package may go there later. */
   const reserved = new Map<string, Set<string>>();
@@ -201,12 +212,14 @@ export async function collectDependencies(options: DependencyOptions): Promise<P
     const next: Work[] = [];
     for (const work of queue) {
       const resolutions = await Promise.all(
-        work.names.map(async (name) => ({ name, resolved: await resolvePackageDir(work.fromDir, name) })),
+        work.names.map(async (name) => ({ name, resolved: await resolvePackageDir(work.fromDir, name, observe) })),
       );
       for (const { name, resolved } of resolutions) {
         if (!resolved) {
           if (!work.optional.has(name)) {
-            options.warn(`Dependency "${name}" of ${work.requiredBy} is not installed; it is not in the artifact. Run your package manager's install first.`);
+            options.warn(
+              `Dependency "${name}" of ${work.requiredBy} is not installed; it is not in the artifact. Run your package manager's install first.`,
+            );
           }
           continue;
         }
@@ -226,6 +239,7 @@ export async function collectDependencies(options: DependencyOptions): Promise<P
         processed.add(key);
         occupied.set(location, resolved.real);
         placed.push({ name, realDir: resolved.real, location });
+        observe(path.join(resolved.real, 'package.json'));
         const pkg = await readPackageJson(resolved.real);
         if (!pkg) continue;
         const optional = new Set<string>([
@@ -253,7 +267,9 @@ export async function collectDependencies(options: DependencyOptions): Promise<P
 export async function rootDependencyNames(
   dir: string,
   includeDev: boolean,
+  observe: (file: string) => void = () => undefined,
 ): Promise<{ names: string[]; optional: Set<string> } | undefined> {
+  observe(path.join(dir, 'package.json'));
   const pkg = await readPackageJson(dir);
   if (!pkg) return undefined;
   const optional = new Set<string>([

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, promises as fsp } from 'node:fs';
+import { readFileSync, statSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Artifact } from '../provider/contract.js';
 import type { FunctionSpec, Service } from '../service/model.js';
-import { bundleFunctions, bundleSettings, checkCopiedHandlers, type BundledFunction, type BundleRequest } from './bundle.js';
+import {
+  bundleFunctions,
+  bundleSettings,
+  checkCopiedHandlers,
+  type BundledFunction,
+  type BundleRequest,
+} from './bundle.js';
 import { packagingError } from './errors.js';
 import {
   applyPatterns,
@@ -27,14 +33,39 @@ import {
   type RuntimeFamily,
 } from './handlers.js';
 import { readPackageManifest, writePackageManifest } from './manifest.js';
-import { clearPackageJsonCache, collectDependencies, isAllowedDependencyPath, rootDependencyNames, type DependencyRoot } from './node-deps.js';
-import { findRequirements, installRequirements, isRequirementsCached, pipArgs, skipPipDir, skipPipFile, type Requirements } from './python.js';
-import type { ManifestArtifact, ManifestFunction, PackageManifest, PackageOptions, PackageResult, PackageSummaryRow } from './types.js';
-import { countZipEntries, hashFile, writeZip, type ZipInput } from './zip.js';
+import {
+  clearPackageJsonCache,
+  collectDependencies,
+  isAllowedDependencyPath,
+  rootDependencyNames,
+  type DependencyRoot,
+} from './node-deps.js';
+import {
+  findRequirements,
+  installRequirements,
+  isRequirementsCached,
+  pipArgs,
+  skipPipDir,
+  skipPipFile,
+  type Requirements,
+} from './python.js';
+import type {
+  ManifestArtifact,
+  ManifestFunction,
+  PackageManifest,
+  PackageOptions,
+  PackageResult,
+  PackageSummaryRow,
+  PackageWrapper,
+} from './types.js';
+import { isUnchanged, statSignature, WatchList } from './watch.js';
+import { countZipEntries, DEFAULT_LEVEL, hashFile, writeZip, type ZipInput } from './zip.js';
 
 const SKYRUN_VERSION: string = (() => {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -42,9 +73,10 @@ const SKYRUN_VERSION: string = (() => {
 })();
 
 /** Bumped when the artifact layout changes, so old caches are not reused. */
-const LAYOUT_VERSION = 1;
-const ZLIB_LEVEL = Number(process.env.SKYRUN_ZIP_LEVEL ?? 9);
+const LAYOUT_VERSION = 2;
+const ZLIB_LEVEL = Number(process.env.SKYRUN_ZIP_LEVEL ?? DEFAULT_LEVEL);
 const CACHE_INDEX = 'inputs.json';
+const RUN_RECORD = 'last-run.json';
 
 interface FunctionPlan {
   readonly fn: FunctionSpec;
@@ -123,20 +155,42 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     progress.warn(message);
   };
 
+  checkPatterns(service.package.patterns, 'package.patterns');
+  const functions = Object.values(service.functions).sort(byName((fn) => fn.key));
+  for (const fn of functions) checkPatterns(fn.package.patterns, `functions.${fn.key}.package.patterns`);
+  const pipArguments = pipArgs(service.custom, env);
+  const wrappers = options.wrappers ?? [];
+
+  // No-change path: same settings and every path the last run looked at has the same
+  // signature → the same artifacts. One stat per path; no reads, no walk, no esbuild.
+  const runKey = await computeRunKey(service, functions, wrappers, realOutDir, pipArguments, env);
+  const fast = options.force ? undefined : await readRunRecord(cacheDir);
+  if (fast && fast.key === runKey && isUnchanged(fast.watch)) {
+    const planned = planArtifacts(service, functions, () => undefined);
+    const byFile = new Map(fast.artifacts.map((a) => [a.file, a.record]));
+    if (planned.every((a) => byFile.has(a.file))) {
+      for (const message of fast.warnings) warn(message);
+      progress.debug('Reused every artifact (no input changed)');
+      const results = new Map(planned.map((a) => [a.file, { record: byFile.get(a.file)!, cached: true }]));
+      return finishRun(service, realOutDir, planned, results, wrappers);
+    }
+  }
+  // A failed run must not leave the last record in place (it would describe old artifacts).
+  await fsp.rm(path.join(cacheDir, RUN_RECORD), { force: true });
+  const watch = new WatchList();
+  const observe = (file: string): void => watch.observe(file);
+
   const previous = options.force ? undefined : await readPackageManifest(realOutDir);
   const cacheIndex = options.force ? {} : await readCacheIndex(cacheDir);
   const bundle = bundleSettings(service.build.esbuild);
 
-  checkPatterns(service.package.patterns, 'package.patterns');
-  const functions = Object.values(service.functions).sort(byName((fn) => fn.key));
-  for (const fn of functions) checkPatterns(fn.package.patterns, `functions.${fn.key}.package.patterns`);
-
   const planned = planArtifacts(service, functions, warn);
+  for (const artifact of planned) if (artifact.prebuilt) observe(artifact.prebuilt);
 
   const built = planned.filter((a) => !a.prebuilt);
   const plans = new Map<string, FunctionPlan>();
   for (const artifact of built) {
-    for (const fn of artifact.functions) plans.set(fn.key, await planFunction(service, serviceDir, fn));
+    for (const fn of artifact.functions) plans.set(fn.key, await planFunction(service, serviceDir, fn, observe));
   }
 
   const outRel = isInside(serviceDir, realOutDir) ? toPosix(path.relative(serviceDir, realOutDir)) : undefined;
@@ -146,9 +200,6 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     ...(service.useDotenv ? ['.env*'] : []),
     ...(outRel ? [`${outRel}/**`] : []),
   ].map((p) => `!${p}`);
-
-  const pipArguments = pipArgs(service.custom, env);
-  const wrappers = options.wrappers ?? [];
 
   interface Selection {
     readonly planned: PlannedArtifact;
@@ -192,8 +243,10 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
       zipPrefix: '',
       initial: true,
       skipDir: (rel, name) => name === 'node_modules' || rel === '.git' || rel === outRel || pruneSource(rel),
+      watch,
       allowTarget: (real) => isInside(serviceDir, real) && !isInside(realOutDir, real),
-      onRejectedLink: (rel, target) => warn(`Skipped the symlink ${rel}: it points outside the service directory (${target}).`),
+      onRejectedLink: (rel, target) =>
+        warn(`Skipped the symlink ${rel}: it points outside the service directory (${target}).`),
     }));
   const pruneDependencies = everyPruner(selections.filter((s) => s.usesDependencies).map((s) => s.prune));
   const dependencyFiles = new Map<string, Promise<FileEntry[]>>();
@@ -201,14 +254,23 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     const key = JSON.stringify([rootManifest, manifests.map((m) => m.zipPath)]);
     let files = dependencyFiles.get(key);
     if (!files) {
-      files = collectServiceDependencies(service, serviceDir, manifests, rootManifest, pruneDependencies, warn);
+      files = collectServiceDependencies(service, serviceDir, manifests, rootManifest, pruneDependencies, warn, watch);
       dependencyFiles.set(key, files);
     }
     return files;
   };
 
   const states: BuildState[] = [];
-  for (const { planned: artifact, plans: artifactPlans, userPatterns, patterns, hasCopy, usesSource, usesDependencies, prune } of selections) {
+  for (const {
+    planned: artifact,
+    plans: artifactPlans,
+    userPatterns,
+    patterns,
+    hasCopy,
+    usesSource,
+    usesDependencies,
+    prune,
+  } of selections) {
     const candidates: FileEntry[] = [];
     if (usesSource) {
       const files = await source();
@@ -219,7 +281,9 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     if (usesDependencies) {
       // Only package.json files the artifact ships declare dependencies, plus the service's
       // own package.json when its node_modules can be selected at all.
-      const manifests = selectedSource.filter((f) => f.zipPath !== 'package.json' && f.zipPath.endsWith('/package.json'));
+      const manifests = selectedSource.filter(
+        (f) => f.zipPath !== 'package.json' && f.zipPath.endsWith('/package.json'),
+      );
       const rootManifest = !prune('node_modules');
       const files = await dependencies(manifests, rootManifest);
       if (files.length > 0) selected = [...selectedSource, ...applyPatterns(files, patterns)];
@@ -270,17 +334,36 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
       wrappers: wrappers.map((w) => w.id),
       requirements: requirements?.key ?? null,
     });
-    states.push({ planned: artifact, plans: artifactPlans, patterns, selected, requirements, wrapperFiles, settingsKey });
+    for (const file of selected) watch.record(file.absPath, `${file.size}:${file.mtimeMs}:${file.executable ? 1 : 0}`);
+    if (artifactPlans.some((p) => p.family === 'python')) observe(path.join(serviceDir, 'requirements.txt'));
+    states.push({
+      planned: artifact,
+      plans: artifactPlans,
+      patterns,
+      selected,
+      requirements,
+      wrapperFiles,
+      settingsKey,
+    });
   }
 
   const inputHash = async (state: BuildState, recordedInputs: readonly string[]): Promise<string> => {
     const hash = createHash('sha256').update(state.settingsKey);
-    for (const file of state.selected) hash.update(`\n${file.zipPath}\0${file.size}\0${file.mtimeMs}\0${file.executable ? 1 : 0}`);
-    for (const file of state.wrapperFiles) hash.update(`\nw:${file.name}\0${createHash('sha256').update(file.data ?? '').digest('hex')}`);
+    for (const file of state.selected)
+      hash.update(`\n${file.zipPath}\0${file.size}\0${file.mtimeMs}\0${file.executable ? 1 : 0}`);
+    for (const file of state.wrapperFiles)
+      hash.update(
+        `\nw:${file.name}\0${createHash('sha256')
+          .update(file.data ?? '')
+          .digest('hex')}`,
+      );
     if (recordedInputs.length > 0) {
       const dirs = [...new Set(recordedInputs.map((f) => path.dirname(f)))].sort();
       const keys = await Promise.all([...recordedInputs, ...dirs].map(statKey));
-      [...recordedInputs, ...dirs].forEach((file, i) => hash.update(`\ni:${file}\0${keys[i]}`));
+      [...recordedInputs, ...dirs].forEach((file, i) => {
+        hash.update(`\ni:${file}\0${keys[i]}`);
+        observe(file);
+      });
     }
     return hash.digest('hex');
   };
@@ -294,7 +377,12 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     const recorded = hasBundle ? (cacheIndex[state.planned.file] ?? []) : [];
     const hash = hasBundle && recorded.length === 0 ? undefined : await inputHash(state, recorded);
     const old = previousByPath.get(rel);
-    if (hash && old && old.inputHash === hash && (await statKey(path.join(realOutDir, rel))).startsWith(`${old.size}:`)) {
+    if (
+      hash &&
+      old &&
+      old.inputHash === hash &&
+      (await statKey(path.join(realOutDir, rel))).startsWith(`${old.size}:`)
+    ) {
       results.set(state.planned.file, {
         record: { ...old, functions: state.planned.functions.map((fn) => fn.key) },
         cached: true,
@@ -312,19 +400,33 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
   for (const state of toBuild) {
     for (const plan of state.plans) {
       if (!plan.entry || !plan.exportName || plan.family !== 'node') continue;
-      const request = { fnKey: plan.fn.key, handler: plan.fn.handler!, runtime: plan.fn.runtime, entry: plan.entry, exportName: plan.exportName };
+      const request = {
+        fnKey: plan.fn.key,
+        handler: plan.fn.handler!,
+        runtime: plan.fn.runtime,
+        entry: plan.entry,
+        exportName: plan.exportName,
+      };
       const list = plan.mode === 'bundle' ? bundleRequests : copyChecks;
       if (!list.some((r) => r.fnKey === request.fnKey)) list.push(request);
     }
     for (const plan of state.plans) {
       if (plan.family !== 'python' || !plan.entry || !plan.exportName) continue;
       if (!pythonDefines(await fsp.readFile(plan.entry, 'utf8'), plan.exportName)) {
-        throw missingExportError(plan.fn.key, plan.fn.handler!, toPosix(path.relative(serviceDir, plan.entry)), plan.exportName, []);
+        throw missingExportError(
+          plan.fn.key,
+          plan.fn.handler!,
+          toPosix(path.relative(serviceDir, plan.entry)),
+          plan.exportName,
+          [],
+        );
       }
     }
   }
   if (bundleRequests.length > 0) {
-    const step = progress.step(`Bundling ${bundleRequests.length} function${bundleRequests.length === 1 ? '' : 's'} with esbuild`);
+    const step = progress.step(
+      `Bundling ${bundleRequests.length} function${bundleRequests.length === 1 ? '' : 's'} with esbuild`,
+    );
     try {
       for (const [key, value] of await bundleFunctions(serviceDir, bundleRequests, bundle)) bundled.set(key, value);
       step.done();
@@ -351,9 +453,13 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
             skipDir: skipPipDir,
             allowTarget: (real) => isInside(dir, real),
             onRejectedLink: (rel) => warn(`Skipped the symlink ${rel} installed by pip.`),
+            watch,
           });
           step.done();
-          return entries.filter((e) => !skipPipFile(e.zipPath));
+          const kept = entries.filter((e) => !skipPipFile(e.zipPath));
+          for (const file of kept)
+            watch.record(file.absPath, `${file.size}:${file.mtimeMs}:${file.executable ? 1 : 0}`);
+          return kept;
         } catch (error) {
           step.fail();
           throw error;
@@ -371,7 +477,8 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
       const add = (input: ZipInput): void => {
         inputs.set(input.name, input);
       };
-      for (const file of state.selected) add({ name: file.zipPath, file: file.absPath, size: file.size, executable: file.executable });
+      for (const file of state.selected)
+        add({ name: file.zipPath, file: file.absPath, size: file.size, executable: file.executable });
       const recordedInputs: string[] = [];
       const externalRoots: DependencyRoot[] = [];
       for (const plan of state.plans) {
@@ -384,7 +491,7 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
         }
       }
       if (externalRoots.length > 0) {
-        const packages = await collectDependencies({ serviceDir, roots: externalRoots, warn });
+        const packages = await collectDependencies({ serviceDir, roots: externalRoots, warn, observe });
         const files = (
           await Promise.all(
             packages.map((pkg) =>
@@ -394,7 +501,9 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
                 initial: true,
                 skipDir: (_rel, name) => name === 'node_modules',
                 allowTarget: (real) => isAllowedDependencyPath(serviceDir, real),
-                onRejectedLink: (rel, target) => warn(`Skipped the symlink ${pkg.location}/${rel}: it points outside the package (${target}).`),
+                onRejectedLink: (rel, target) =>
+                  warn(`Skipped the symlink ${pkg.location}/${rel}: it points outside the package (${target}).`),
+                watch,
               }),
             ),
           )
@@ -405,11 +514,12 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
         }
       }
       if (state.requirements) {
-        for (const file of await pipFiles(state.requirements)) add({ name: file.zipPath, file: file.absPath, size: file.size, executable: file.executable });
+        for (const file of await pipFiles(state.requirements))
+          add({ name: file.zipPath, file: file.absPath, size: file.size, executable: file.executable });
       }
       for (const file of state.wrapperFiles) add(file);
       const target = path.join(realOutDir, state.planned.file);
-      const { size, sha256 } = await writeZip(target, [...inputs.values()], ZLIB_LEVEL);
+      const { size, sha256 } = await writeZip(target, [...inputs.values()], { level: ZLIB_LEVEL });
       const uniqueInputs = [...new Set(recordedInputs)].sort();
       const record: ManifestArtifact = {
         path: state.planned.file,
@@ -420,7 +530,11 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
         mode: state.plans.every((p) => p.mode === 'bundle') ? 'bundle' : 'copy',
         inputHash: await inputHash(state, uniqueInputs),
       };
-      results.set(state.planned.file, { record, cached: false, inputs: uniqueInputs.length > 0 ? uniqueInputs : undefined });
+      results.set(state.planned.file, {
+        record,
+        cached: false,
+        inputs: uniqueInputs.length > 0 ? uniqueInputs : undefined,
+      });
       step.done(`${inputs.size} files, ${formatSize(size)}`);
     } catch (error) {
       step.fail();
@@ -428,23 +542,61 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     }
   });
 
+  const lastSeen = new Map(fast?.watch ?? []);
   for (const artifact of planned) {
     if (!artifact.prebuilt) continue;
-    const { size, sha256 } = await hashFile(artifact.prebuilt);
+    const rel = toPosix(path.relative(realOutDir, artifact.prebuilt));
+    const old = previousByPath.get(rel);
+    const unchanged = old?.mode === 'prebuilt' && lastSeen.get(artifact.prebuilt) === statSignature(artifact.prebuilt);
+    const { size, sha256 } = unchanged ? old : await hashFile(artifact.prebuilt);
     results.set(artifact.file, {
       record: {
-        path: toPosix(path.relative(realOutDir, artifact.prebuilt)),
+        path: rel,
         functions: artifact.functions.map((fn) => fn.key),
         size,
         sha256,
-        files: (await countZipEntries(artifact.prebuilt)) ?? 0,
+        files: unchanged ? old.files : ((await countZipEntries(artifact.prebuilt)) ?? 0),
         mode: 'prebuilt',
         inputHash: sha256,
       },
-      cached: false,
+      cached: unchanged,
     });
   }
 
+  await writeCacheIndex(
+    cacheDir,
+    Object.fromEntries(
+      planned.flatMap((a) => {
+        const inputs = results.get(a.file)?.inputs;
+        return inputs ? [[a.file, inputs]] : [];
+      }),
+    ),
+  );
+  const current = new Set(planned.map((a) => results.get(a.file)!.record.path));
+  for (const old of previous?.artifacts ?? []) {
+    const abs = path.resolve(realOutDir, old.path);
+    if (old.mode !== 'prebuilt' && !current.has(old.path) && isInside(realOutDir, abs))
+      await fsp.rm(abs, { force: true });
+  }
+  const result = await finishRun(service, realOutDir, planned, results, wrappers);
+  for (const artifact of planned) if (!artifact.prebuilt) observe(path.join(realOutDir, artifact.file));
+  await writeRunRecord(cacheDir, {
+    key: runKey,
+    watch: watch.toJSON(),
+    artifacts: planned.map((a) => ({ file: a.file, record: results.get(a.file)!.record })),
+    warnings: [...warned],
+  });
+  return result;
+}
+
+/** Writes the manifest and shapes the result, from one record per planned artifact. */
+async function finishRun(
+  service: Service,
+  realOutDir: string,
+  planned: readonly PlannedArtifact[],
+  results: ReadonlyMap<string, { record: ManifestArtifact; cached: boolean }>,
+  wrappers: readonly PackageWrapper[],
+): Promise<PackageResult> {
   const records = planned.map((a) => results.get(a.file)!);
   const manifestFunctions: Record<string, ManifestFunction> = {};
   for (const artifact of planned) {
@@ -465,18 +617,6 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
     model: service,
   };
   const manifestPath = await writePackageManifest(realOutDir, manifest);
-  await writeCacheIndex(
-    cacheDir,
-    Object.fromEntries(planned.flatMap((a) => {
-      const inputs = results.get(a.file)?.inputs;
-      return inputs ? [[a.file, inputs]] : [];
-    })),
-  );
-  const current = new Set(manifest.artifacts.map((a) => a.path));
-  for (const old of previous?.artifacts ?? []) {
-    const abs = path.resolve(realOutDir, old.path);
-    if (old.mode !== 'prebuilt' && !current.has(old.path) && isInside(realOutDir, abs)) await fsp.rm(abs, { force: true });
-  }
 
   const artifacts: Artifact[] = manifest.artifacts.map((record) => ({
     path: path.resolve(realOutDir, record.path),
@@ -497,7 +637,11 @@ export async function packageService(options: PackageOptions): Promise<PackageRe
   return { manifest, artifacts, summary, manifestPath };
 }
 
-function planArtifacts(service: Service, functions: readonly FunctionSpec[], warn: (message: string) => void): PlannedArtifact[] {
+function planArtifacts(
+  service: Service,
+  functions: readonly FunctionSpec[],
+  warn: (message: string) => void,
+): PlannedArtifact[] {
   const planned: PlannedArtifact[] = [];
   const shared: FunctionSpec[] = [];
   const resolveArtifact = (where: string, artifact: string): string => {
@@ -510,7 +654,7 @@ function planArtifacts(service: Service, functions: readonly FunctionSpec[], war
     }
     const abs = path.resolve(service.serviceDir, artifact);
     try {
-      if (readFileSync(abs).length === 0) throw new Error('empty file');
+      if (statSync(abs).size === 0) throw new Error('empty file');
     } catch (error) {
       throw packagingError({
         code: 'PACKAGE_ARTIFACT_NOT_FOUND',
@@ -537,13 +681,20 @@ function planArtifacts(service: Service, functions: readonly FunctionSpec[], war
     }
     if (fn.package.patterns.length > 0 && !warnedPatterns) {
       warnedPatterns = true;
-      warn(`Function-level package.patterns apply only with package.individually: true; the service patterns are used for "${fn.key}".`);
+      warn(
+        `Function-level package.patterns apply only with package.individually: true; the service patterns are used for "${fn.key}".`,
+      );
     }
     shared.push(fn);
   }
   if (shared.length > 0) {
     if (service.package.artifact) {
-      planned.push({ file: 'prebuilt:service', functions: shared, individually: false, prebuilt: resolveArtifact('package.artifact', service.package.artifact) });
+      planned.push({
+        file: 'prebuilt:service',
+        functions: shared,
+        individually: false,
+        prebuilt: resolveArtifact('package.artifact', service.package.artifact),
+      });
     } else {
       planned.push({ file: `${service.name}.zip`, functions: shared, individually: false });
     }
@@ -551,12 +702,26 @@ function planArtifacts(service: Service, functions: readonly FunctionSpec[], war
   return planned;
 }
 
-async function planFunction(service: Service, serviceDir: string, fn: FunctionSpec): Promise<FunctionPlan> {
+async function planFunction(
+  service: Service,
+  serviceDir: string,
+  fn: FunctionSpec,
+  observe: (file: string) => void,
+): Promise<FunctionPlan> {
   const family = runtimeFamily(fn.runtime);
   if (family === 'other' || !fn.handler) return { fn, family, mode: 'copy' };
   const ref = parseHandler(fn.key, fn.handler);
+  // Which file the handler resolves to depends on the files of these directories.
+  observe(path.dirname(path.resolve(serviceDir, ref.module)));
+  observe(path.dirname(path.resolve(serviceDir, ref.module.replace(/\./g, '/'))));
   if (family === 'python') {
-    return { fn, family, mode: 'copy', entry: await findPythonHandlerFile(serviceDir, fn.key, fn.handler, ref), exportName: ref.exportName };
+    return {
+      fn,
+      family,
+      mode: 'copy',
+      entry: await findPythonHandlerFile(serviceDir, fn.key, fn.handler, ref),
+      exportName: ref.exportName,
+    };
   }
   const entry = await findNodeHandlerFile(serviceDir, fn.key, fn.handler, ref);
   const setting = service.build.esbuild;
@@ -578,8 +743,14 @@ async function collectServiceDependencies(
   rootManifest: boolean,
   prune: (rel: string) => boolean,
   warn: (message: string) => void,
+  watch: WatchList,
 ): Promise<FileEntry[]> {
-  const candidates = manifests.map((file) => ({ dir: path.dirname(file.absPath), location: path.posix.dirname(file.zipPath) }));
+  const observe = (file: string): void => watch.observe(file);
+  const candidates = manifests.map((file) => ({
+    dir: path.dirname(file.absPath),
+    location: path.posix.dirname(file.zipPath),
+  }));
+  observe(path.join(serviceDir, 'package.json'));
   const hasRootManifest = rootManifest && (await statKey(path.join(serviceDir, 'package.json'))) !== 'missing';
   if (hasRootManifest) candidates.unshift({ dir: serviceDir, location: '' });
   const walkPackage = (realDir: string, location: string): Promise<FileEntry[]> =>
@@ -589,7 +760,9 @@ async function collectServiceDependencies(
       initial: true,
       skipDir: (rel, name) => name === 'node_modules' || prune(`${location}/${rel}`),
       allowTarget: (real) => isAllowedDependencyPath(serviceDir, real),
-      onRejectedLink: (rel, target) => warn(`Skipped the symlink ${location}/${rel}: it points outside the service directory (${target}).`),
+      onRejectedLink: (rel, target) =>
+        warn(`Skipped the symlink ${location}/${rel}: it points outside the service directory (${target}).`),
+      watch,
     });
   if (candidates.length === 0) {
     if (!rootManifest || prune('node_modules')) return [];
@@ -599,18 +772,22 @@ async function collectServiceDependencies(
       initial: true,
       skipDir: (rel) => prune(`node_modules/${rel}`),
       allowTarget: (real) => isInside(serviceDir, real),
-      onRejectedLink: (rel, target) => warn(`Skipped the symlink node_modules/${rel}: it points outside the service directory (${target}).`),
+      onRejectedLink: (rel, target) =>
+        warn(`Skipped the symlink node_modules/${rel}: it points outside the service directory (${target}).`),
+      watch,
     });
   }
   const roots: DependencyRoot[] = [];
   for (const candidate of candidates) {
-    const names = await rootDependencyNames(candidate.dir, !service.package.excludeDevDependencies);
+    const names = await rootDependencyNames(candidate.dir, !service.package.excludeDevDependencies, observe);
     if (!names || names.names.length === 0) continue;
     roots.push({ dir: candidate.dir, location: candidate.location, names: names.names, optional: names.optional });
   }
   if (roots.length === 0) return [];
-  const packages = await collectDependencies({ serviceDir, roots, warn });
-  const lists = await Promise.all(packages.filter((pkg) => !prune(pkg.location)).map((pkg) => walkPackage(pkg.realDir, pkg.location)));
+  const packages = await collectDependencies({ serviceDir, roots, warn, observe });
+  const lists = await Promise.all(
+    packages.filter((pkg) => !prune(pkg.location)).map((pkg) => walkPackage(pkg.realDir, pkg.location)),
+  );
   return lists.flat();
 }
 
@@ -627,3 +804,74 @@ async function writeCacheIndex(cacheDir: string, index: Record<string, string[]>
   await fsp.writeFile(path.join(cacheDir, CACHE_INDEX), JSON.stringify(index));
 }
 
+/** What the last complete run saw and produced; the no-change path compares against it. */
+interface RunRecord {
+  readonly key: string;
+  readonly watch: ReadonlyArray<readonly [string, string]>;
+  readonly artifacts: ReadonlyArray<{ readonly file: string; readonly record: ManifestArtifact }>;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Everything besides file contents that decides the artifacts: skyrun and layout versions,
+ * zip level, directories, the packaging settings of the service and of each function, and
+ * the provider wrappers' files.
+ */
+async function computeRunKey(
+  service: Service,
+  functions: readonly FunctionSpec[],
+  wrappers: readonly PackageWrapper[],
+  realOutDir: string,
+  pipArguments: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify({
+      skyrun: SKYRUN_VERSION,
+      layout: LAYOUT_VERSION,
+      level: ZLIB_LEVEL,
+      serviceDir: path.resolve(service.serviceDir),
+      outDir: realOutDir,
+      configFile: service.configFile,
+      name: service.name,
+      useDotenv: service.useDotenv,
+      package: service.package,
+      build: service.build,
+      pip: pipArguments,
+      python: env.SKYRUN_PYTHON ?? null,
+      wrappers: wrappers.map((w) => w.id),
+      functions: functions.map((fn) => [fn.key, fn.handler ?? null, fn.runtime, fn.package]),
+    }),
+  );
+  for (const fn of functions) {
+    if (!fn.handler) continue;
+    for (const wrapper of wrappers) {
+      for (const extra of await wrapper.files(fn, service)) {
+        hash
+          .update(`\n${fn.key}\0${wrapper.id}\0${extra.path}\0${extra.executable === true ? 1 : 0}\0`)
+          .update(extra.content);
+      }
+    }
+  }
+  return hash.digest('hex');
+}
+
+async function readRunRecord(cacheDir: string): Promise<RunRecord | undefined> {
+  try {
+    const record = JSON.parse(await fsp.readFile(path.join(cacheDir, RUN_RECORD), 'utf8')) as RunRecord;
+    return typeof record.key === 'string' && Array.isArray(record.watch) && Array.isArray(record.artifacts)
+      ? record
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeRunRecord(cacheDir: string, record: RunRecord): Promise<void> {
+  await fsp.mkdir(cacheDir, { recursive: true });
+  const file = path.join(cacheDir, RUN_RECORD);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await fsp.writeFile(temporary, JSON.stringify(record));
+  await fsp.rename(temporary, file);
+}

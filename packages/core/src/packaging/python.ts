@@ -12,7 +12,10 @@ const run = promisify(execFile);
  * serverless-python-requirements option name) followed by `SKYRUN_PIP_ARGS` (split on
  * whitespace). This is how `--no-index --find-links DIR` reaches pip.
  */
-export function pipArgs(custom: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): string[] {
+export function pipArgs(
+  custom: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
   const settings = custom.pythonRequirements as { pipArgs?: unknown } | undefined;
   const fromConfig = settings?.pipArgs;
   const configured = Array.isArray(fromConfig)
@@ -31,7 +34,11 @@ export interface Requirements {
   readonly key: string;
 }
 
-export async function findRequirements(serviceDir: string, runtime: string, args: readonly string[]): Promise<Requirements | undefined> {
+export async function findRequirements(
+  serviceDir: string,
+  runtime: string,
+  args: readonly string[],
+): Promise<Requirements | undefined> {
   const file = path.join(serviceDir, 'requirements.txt');
   let content: Buffer;
   try {
@@ -40,7 +47,14 @@ export async function findRequirements(serviceDir: string, runtime: string, args
     return undefined;
   }
   if (content.toString('utf8').replace(/#.*$/gm, '').trim() === '') return undefined;
-  const key = createHash('sha256').update(content).update('\0').update(args.join('\0')).update('\0').update(runtime).digest('hex').slice(0, 32);
+  const key = createHash('sha256')
+    .update(content)
+    .update('\0')
+    .update(args.join('\0'))
+    .update('\0')
+    .update(runtime)
+    .digest('hex')
+    .slice(0, 32);
   return { file, key };
 }
 
@@ -91,12 +105,29 @@ export async function installRequirements(
   try {
     await run(
       python,
-      ['-m', 'pip', 'install', '--quiet', '--no-input', '--no-compile', '--disable-pip-version-check', '-r', requirements.file, '-t', staging, ...args],
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--no-input',
+        '--no-compile',
+        '--disable-pip-version-check',
+        '-r',
+        requirements.file,
+        '-t',
+        staging,
+        ...args,
+      ],
       { env: childEnv, maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (error) {
     await fsp.rm(staging, { recursive: true, force: true });
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n').slice(-3).join(' ');
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' ');
     throw packagingError({
       code: 'PACKAGE_PIP_FAILED',
       message: `pip could not install requirements.txt: ${stderr || (error as Error).message}`,
@@ -116,5 +147,9 @@ export function skipPipDir(rel: string, name: string): boolean {
 }
 
 export function skipPipFile(rel: string): boolean {
-  return rel === '.skyrun-complete' || rel.endsWith('.pyc') || /\.dist-info\/(direct_url\.json|INSTALLER|REQUESTED|RECORD)$/.test(rel);
+  return (
+    rel === '.skyrun-complete' ||
+    rel.endsWith('.pyc') ||
+    /\.dist-info\/(direct_url\.json|INSTALLER|REQUESTED|RECORD)$/.test(rel)
+  );
 }

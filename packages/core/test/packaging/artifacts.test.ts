@@ -2,32 +2,59 @@ import { chmodSync, copyFileSync, readFileSync, statSync, utimesSync, writeFileS
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageService, readPackageManifest } from '../../src/packaging/index.js';
-import { cleanTemporaries, copyFixture, fn, makeService, readZip, recorder, tempDir, writeFiles, writePackage, zipNames } from './helpers.js';
+import {
+  cleanTemporaries,
+  copyFixture,
+  fn,
+  makeService,
+  readZip,
+  recorder,
+  tempDir,
+  writeFiles,
+  writePackage,
+  zipNames,
+} from './helpers.js';
 
 afterEach(cleanTemporaries);
 
 describe('artifacts', () => {
   it('uses a prebuilt artifact untouched, at service and at function level', async () => {
     const dir = copyFixture('individually');
-    const first = await packageService({ service: makeService(dir, { functions: [fn('alpha', 'src/a/index.handler')] }), progress: recorder() });
+    const first = await packageService({
+      service: makeService(dir, { functions: [fn('alpha', 'src/a/index.handler')] }),
+      progress: recorder(),
+    });
     copyFileSync(first.artifacts[0].path, path.join(dir, 'prebuilt.zip'));
     const bytes = readFileSync(path.join(dir, 'prebuilt.zip'));
 
     const service = makeService(dir, {
       package: { artifact: 'prebuilt.zip' },
-      functions: [fn('alpha', 'src/a/index.handler'), fn('beta', 'src/b/index.handler', { package: { patterns: [], artifact: 'prebuilt.zip' } })],
+      functions: [
+        fn('alpha', 'src/a/index.handler'),
+        fn('beta', 'src/b/index.handler', { package: { patterns: [], artifact: 'prebuilt.zip' } }),
+      ],
     });
-    const { manifest, artifacts } = await packageService({ service, progress: recorder(), outDir: path.join(dir, 'out') });
+    const { manifest, artifacts } = await packageService({
+      service,
+      progress: recorder(),
+      outDir: path.join(dir, 'out'),
+    });
     expect(artifacts.map((a) => a.mode)).toEqual(['prebuilt', 'prebuilt']);
     expect(artifacts.every((a) => a.path === path.join(dir, 'prebuilt.zip'))).toBe(true);
-    expect(manifest.artifacts[0]).toMatchObject({ path: '../prebuilt.zip', sha256: first.artifacts[0].sha256, files: first.artifacts[0].files });
+    expect(manifest.artifacts[0]).toMatchObject({
+      path: '../prebuilt.zip',
+      sha256: first.artifacts[0].sha256,
+      files: first.artifacts[0].files,
+    });
     expect(manifest.functions.alpha.artifact).toBe('../prebuilt.zip');
     expect(readFileSync(path.join(dir, 'prebuilt.zip')).equals(bytes)).toBe(true);
   });
 
   it('fails clearly on a missing prebuilt artifact', async () => {
     const dir = copyFixture('one-function');
-    await expect(packageService({ service: makeService(dir, { package: { artifact: 'nope.zip' } }), progress: recorder() })).rejects.toMatchObject({
+    await expect(
+      packageService({ service: makeService(dir, { package: { artifact: 'nope.zip' } }), progress: recorder() }),
+    ).rejects.toMatchObject({
       code: 'PACKAGE_ARTIFACT_NOT_FOUND',
     });
   });
@@ -65,8 +92,13 @@ describe('artifacts', () => {
   it('bundled zips are byte-identical across directories too', async () => {
     const build = async () => {
       const dir = copyFixture('typescript');
-      writePackage(path.join(dir, 'node_modules/tiny-dep'), 'tiny-dep', { files: { 'index.js': 'exports.shout = (s) => s;\n' } });
-      return packageService({ service: makeService(dir, { functions: [fn('api', 'src/handler.main')] }), progress: recorder() });
+      writePackage(path.join(dir, 'node_modules/tiny-dep'), 'tiny-dep', {
+        files: { 'index.js': 'exports.shout = (s) => s;\n' },
+      });
+      return packageService({
+        service: makeService(dir, { functions: [fn('api', 'src/handler.main')] }),
+        progress: recorder(),
+      });
     };
     const [a, b] = [await build(), await build()];
     expect(a.artifacts[0].sha256).toBe(b.artifacts[0].sha256);
@@ -98,7 +130,9 @@ describe('artifacts', () => {
 
   it('reuses a bundled artifact until one of its bundle inputs changes', async () => {
     const dir = copyFixture('typescript');
-    writePackage(path.join(dir, 'node_modules/tiny-dep'), 'tiny-dep', { files: { 'index.js': 'exports.shout = (s) => s;\n' } });
+    writePackage(path.join(dir, 'node_modules/tiny-dep'), 'tiny-dep', {
+      files: { 'index.js': 'exports.shout = (s) => s;\n' },
+    });
     const service = makeService(dir, { functions: [fn('api', 'src/handler.main')] });
     const first = await packageService({ service, progress: recorder() });
     expect((await packageService({ service, progress: recorder() })).summary[0].cached).toBe(true);
@@ -114,7 +148,10 @@ describe('artifacts', () => {
     const dir = copyFixture('patterns');
     const base = { functions: [fn('hello', 'src/a.hello')] };
     await packageService({ service: makeService(dir, base), progress: recorder() });
-    const next = await packageService({ service: makeService(dir, { ...base, package: { patterns: ['!docs/**'] } }), progress: recorder() });
+    const next = await packageService({
+      service: makeService(dir, { ...base, package: { patterns: ['!docs/**'] } }),
+      progress: recorder(),
+    });
     expect(next.summary[0].cached).toBe(false);
     expect(await zipNames(next.artifacts[0].path)).not.toContain('docs/guide.md');
   });
@@ -123,9 +160,15 @@ describe('artifacts', () => {
     const dir = copyFixture('individually');
     const functions = [fn('alpha', 'src/a/index.handler'), fn('beta', 'src/b/index.handler')];
     const outDir = path.join(dir, '.serverless');
-    await packageService({ service: makeService(dir, { functions, package: { individually: true } }), progress: recorder() });
+    await packageService({
+      service: makeService(dir, { functions, package: { individually: true } }),
+      progress: recorder(),
+    });
     expect(existsSync(path.join(outDir, 'alpha.zip'))).toBe(true);
-    const { manifest } = await packageService({ service: makeService(dir, { functions, name: 'indiv' }), progress: recorder() });
+    const { manifest } = await packageService({
+      service: makeService(dir, { functions, name: 'indiv' }),
+      progress: recorder(),
+    });
     expect(existsSync(path.join(outDir, 'alpha.zip'))).toBe(false);
     expect(existsSync(path.join(outDir, 'indiv.zip'))).toBe(true);
     const read = await readPackageManifest(outDir);
@@ -139,10 +182,16 @@ describe('artifacts', () => {
     const dir = copyFixture('one-function');
     const wrapper = {
       id: 'test-wrapper@1',
-      files: (f: { key: string }) => [{ path: `__skyrun/${f.key}.js`, content: `module.exports = ${JSON.stringify(f.key)};\n` }],
+      files: (f: { key: string }) => [
+        { path: `__skyrun/${f.key}.js`, content: `module.exports = ${JSON.stringify(f.key)};\n` },
+      ],
       handler: (f: { key: string }) => `__skyrun/${f.key}.handler`,
     };
-    const { manifest, artifacts } = await packageService({ service: makeService(dir), progress: recorder(), wrappers: [wrapper] });
+    const { manifest, artifacts } = await packageService({
+      service: makeService(dir),
+      progress: recorder(),
+      wrappers: [wrapper],
+    });
     expect(await zipNames(artifacts[0].path)).toContain('__skyrun/hello.js');
     expect(manifest.functions.hello.handler).toBe('__skyrun/hello.handler');
   });

@@ -3,14 +3,27 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageService } from '../../src/packaging/index.js';
-import { cleanTemporaries, copyFixture, fn, makeService, readZip, recorder, tempDir, writeFiles, writePackage, zipNames } from './helpers.js';
+import {
+  cleanTemporaries,
+  copyFixture,
+  fn,
+  makeService,
+  readZip,
+  recorder,
+  tempDir,
+  writeFiles,
+  writePackage,
+  zipNames,
+} from './helpers.js';
 
 afterEach(cleanTemporaries);
 
 function tsFixture(): string {
   const dir = copyFixture('typescript');
   writePackage(path.join(dir, 'node_modules/tiny-dep'), 'tiny-dep', {
-    files: { 'index.js': "exports.shout = (s) => s.toUpperCase() + '!';\nexports.unused = () => 'UNUSED_DEP_MARKER';\n" },
+    files: {
+      'index.js': "exports.shout = (s) => s.toUpperCase() + '!';\nexports.unused = () => 'UNUSED_DEP_MARKER';\n",
+    },
   });
   writePackage(path.join(dir, 'node_modules/typescript-dev'), 'typescript-dev');
   return dir;
@@ -32,7 +45,10 @@ describe('bundling', () => {
 
     const out = tempDir();
     writeFiles(out, { 'src/handler.js': code });
-    const result = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(out, 'src/handler.js'))}).main({name:'sky'}).then(r => process.stdout.write(r.body))`]);
+    const result = execFileSync(process.execPath, [
+      '-e',
+      `require(${JSON.stringify(path.join(out, 'src/handler.js'))}).main({name:'sky'}).then(r => process.stdout.write(r.body))`,
+    ]);
     expect(result.toString()).toBe('HELLO SKY!');
   });
 
@@ -47,7 +63,10 @@ describe('bundling', () => {
 
   it('passes esbuild options through: esm output becomes .mjs, minify applies', async () => {
     const dir = tsFixture();
-    const service = makeService(dir, { functions: [fn('api', 'src/handler.main')], esbuild: { format: 'esm', minify: true, sourcemap: false } });
+    const service = makeService(dir, {
+      functions: [fn('api', 'src/handler.main')],
+      esbuild: { format: 'esm', minify: true, sourcemap: false },
+    });
     const { artifacts } = await packageService({ service, progress: recorder() });
     const entries = await readZip(artifacts[0].path);
     expect([...entries.keys()]).toEqual(['src/handler.mjs']);
@@ -72,17 +91,28 @@ describe('bundling', () => {
       'impl.mjs': 'export const handler = async () => 1;\n',
     });
     const cjs = makeService(dir, { functions: [fn('hello', 'handler.nope')] });
-    await expect(packageService({ service: cjs, progress: recorder() })).rejects.toMatchObject({ code: 'PACKAGE_HANDLER_EXPORT_MISSING' });
+    await expect(packageService({ service: cjs, progress: recorder() })).rejects.toMatchObject({
+      code: 'PACKAGE_HANDLER_EXPORT_MISSING',
+    });
     const esmMissing = makeService(dir, { functions: [fn('hello', 'esm.nope')] });
-    await expect(packageService({ service: esmMissing, progress: recorder() })).rejects.toMatchObject({ code: 'PACKAGE_HANDLER_EXPORT_MISSING' });
+    await expect(packageService({ service: esmMissing, progress: recorder() })).rejects.toMatchObject({
+      code: 'PACKAGE_HANDLER_EXPORT_MISSING',
+    });
     const esmOk = makeService(dir, { functions: [fn('hello', 'esm.handler')] });
     await expect(packageService({ service: esmOk, progress: recorder() })).resolves.toBeDefined();
   });
 
   it('reports a bundling error as a packaging error with its location', async () => {
     const dir = tsFixture();
-    writeFiles(dir, { 'src/handler.ts': "import { nothing } from './does-not-exist';\nexport const main = () => nothing;\n" });
-    await expect(packageService({ service: makeService(dir, { functions: [fn('api', 'src/handler.main')] }), progress: recorder() })).rejects.toMatchObject({
+    writeFiles(dir, {
+      'src/handler.ts': "import { nothing } from './does-not-exist';\nexport const main = () => nothing;\n",
+    });
+    await expect(
+      packageService({
+        service: makeService(dir, { functions: [fn('api', 'src/handler.main')] }),
+        progress: recorder(),
+      }),
+    ).rejects.toMatchObject({
       code: 'PACKAGE_BUNDLE_FAILED',
       message: expect.stringContaining('src/handler.ts:1'),
     });
@@ -100,10 +130,14 @@ describe('bundling', () => {
       },
     });
     writePackage(path.join(nm, 'bindings-helper'), 'bindings-helper');
-    writePackage(path.join(nm, 'big-lib'), 'big-lib', { dependencies: { 'big-lib-dep': '1' }, files: { 'index.js': 'exports.big = () => 1;\n' } });
+    writePackage(path.join(nm, 'big-lib'), 'big-lib', {
+      dependencies: { 'big-lib-dep': '1' },
+      files: { 'index.js': 'exports.big = () => 1;\n' },
+    });
     writePackage(path.join(nm, 'big-lib-dep'), 'big-lib-dep');
     writeFiles(dir, {
-      'src/handler.ts': "import native from 'native-thing';\nimport { big } from 'big-lib';\nimport { shout } from 'tiny-dep';\nexport const main = async () => ({ statusCode: 200, body: shout(String(native) + big()) });\n",
+      'src/handler.ts':
+        "import native from 'native-thing';\nimport { big } from 'big-lib';\nimport { shout } from 'tiny-dep';\nexport const main = async () => ({ statusCode: 200, body: shout(String(native) + big()) });\n",
     });
     const service = makeService(dir, { functions: [fn('api', 'src/handler.main')], esbuild: { external: ['big-*'] } });
     const { artifacts } = await packageService({ service, progress: recorder() });
@@ -134,6 +168,11 @@ describe('bundling', () => {
     const { artifacts, manifest } = await packageService({ service, progress: recorder() });
     expect(artifacts).toHaveLength(1);
     expect(manifest.artifacts[0].functions).toEqual(['api', 'other']);
-    expect(await zipNames(artifacts[0].path)).toEqual(['src/handler.js', 'src/handler.js.map', 'src/more/other.js', 'src/more/other.js.map']);
+    expect(await zipNames(artifacts[0].path)).toEqual([
+      'src/handler.js',
+      'src/handler.js.map',
+      'src/more/other.js',
+      'src/more/other.js.map',
+    ]);
   });
 });

@@ -1,7 +1,18 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageService } from '../../src/packaging/index.js';
-import { cleanTemporaries, copyFixture, link, makeService, readZip, recorder, tempDir, writeFiles, writePackage, zipNames } from './helpers.js';
+import {
+  cleanTemporaries,
+  copyFixture,
+  link,
+  makeService,
+  readZip,
+  recorder,
+  tempDir,
+  writeFiles,
+  writePackage,
+  zipNames,
+} from './helpers.js';
 
 afterEach(cleanTemporaries);
 
@@ -25,8 +36,17 @@ describe('node dependencies', () => {
     const progress = recorder();
     const { artifacts } = await packageService({ service: makeService(dir), progress });
     const names = await zipNames(artifacts[0].path);
-    const modules = [...new Set(names.filter((n) => n.startsWith('node_modules/')).map((n) => n.replace(/\/(index\.js|package\.json)$/, '')))];
-    expect(modules.sort()).toEqual(['node_modules/a', 'node_modules/a/node_modules/b', 'node_modules/c', 'node_modules/shared']);
+    const modules = [
+      ...new Set(
+        names.filter((n) => n.startsWith('node_modules/')).map((n) => n.replace(/\/(index\.js|package\.json)$/, '')),
+      ),
+    ];
+    expect(modules.sort()).toEqual([
+      'node_modules/a',
+      'node_modules/a/node_modules/b',
+      'node_modules/c',
+      'node_modules/shared',
+    ]);
     expect(names).toContain('handler.js');
     expect(names).toContain('package.json');
     expect(progress.warnings).toEqual([]);
@@ -35,7 +55,10 @@ describe('node dependencies', () => {
   it('npm layout: keeps dev dependencies when excludeDevDependencies is false', async () => {
     const dir = copyFixture('npm-layout');
     npmInstall(dir);
-    const { artifacts } = await packageService({ service: makeService(dir, { package: { excludeDevDependencies: false } }), progress: recorder() });
+    const { artifacts } = await packageService({
+      service: makeService(dir, { package: { excludeDevDependencies: false } }),
+      progress: recorder(),
+    });
     const names = await zipNames(artifacts[0].path);
     expect(names).toContain('node_modules/dev-tool/index.js');
     expect(names).toContain('node_modules/dev-only-dep/index.js');
@@ -80,7 +103,8 @@ describe('node dependencies', () => {
     link(inStore('shared@1.0.0', 'shared'), inStore('a@1.0.0', 'shared'));
     link(inStore('b@1.0.0', 'b'), inStore('c@1.0.0', 'b'));
     link(inStore('shared@1.0.0', 'shared'), inStore('c@1.0.0', 'shared'));
-    for (const name of ['a', 'c', 'dev-tool']) link(inStore(`${name}@1.0.0`, name), path.join(dir, 'node_modules', name));
+    for (const name of ['a', 'c', 'dev-tool'])
+      link(inStore(`${name}@1.0.0`, name), path.join(dir, 'node_modules', name));
     writePackage(path.join(ws, 'node_modules/hoisted-only'), 'hoisted-only');
     return { ws, dir };
   }
@@ -90,8 +114,20 @@ describe('node dependencies', () => {
     const { artifacts } = await packageService({ service: makeService(dir), progress: recorder() });
     const entries = await readZip(artifacts[0].path);
     const version = (p: string) => JSON.parse(entries.get(`${p}/package.json`)!.data.toString()).version;
-    const modules = [...new Set([...entries.keys()].filter((n) => n.startsWith('node_modules/')).map((n) => n.replace(/\/(index\.js|package\.json)$/, '')))].sort();
-    expect(modules).toEqual(['node_modules/a', 'node_modules/b', 'node_modules/c', 'node_modules/c/node_modules/b', 'node_modules/shared']);
+    const modules = [
+      ...new Set(
+        [...entries.keys()]
+          .filter((n) => n.startsWith('node_modules/'))
+          .map((n) => n.replace(/\/(index\.js|package\.json)$/, '')),
+      ),
+    ].sort();
+    expect(modules).toEqual([
+      'node_modules/a',
+      'node_modules/b',
+      'node_modules/c',
+      'node_modules/c/node_modules/b',
+      'node_modules/shared',
+    ]);
     // a needs b@2 and was placed first (breadth-first, sorted): b@2 is hoisted, c gets its own b@1.
     expect(version('node_modules/b')).toBe('2.0.0');
     expect(version('node_modules/c/node_modules/b')).toBe('1.0.0');
@@ -114,8 +150,12 @@ describe('node dependencies', () => {
     const { ws, dir } = pnpmWorkspace();
     writePackage(path.join(ws, 'packages/my-lib'), 'my-lib');
     link(path.join(ws, 'packages/my-lib'), path.join(dir, 'node_modules/my-lib'));
-    writeFiles(dir, { 'package.json': JSON.stringify({ dependencies: { a: '1' }, devDependencies: { 'my-lib': 'workspace:*' } }) });
-    const names = await zipNames((await packageService({ service: makeService(dir), progress: recorder() })).artifacts[0].path);
+    writeFiles(dir, {
+      'package.json': JSON.stringify({ dependencies: { a: '1' }, devDependencies: { 'my-lib': 'workspace:*' } }),
+    });
+    const names = await zipNames(
+      (await packageService({ service: makeService(dir), progress: recorder() })).artifacts[0].path,
+    );
     expect(names.some((n) => n.includes('my-lib'))).toBe(false);
   });
 

@@ -42,7 +42,12 @@ export function writePackage(
   options: { version?: string; dependencies?: Record<string, string>; files?: Record<string, string> } = {},
 ): void {
   writeFiles(dir, {
-    'package.json': JSON.stringify({ name, version: options.version ?? '1.0.0', main: 'index.js', dependencies: options.dependencies }),
+    'package.json': JSON.stringify({
+      name,
+      version: options.version ?? '1.0.0',
+      main: 'index.js',
+      dependencies: options.dependencies,
+    }),
     'index.js': `module.exports = { name: ${JSON.stringify(name)}, version: ${JSON.stringify(options.version ?? '1.0.0')} };\n`,
     ...options.files,
   });
@@ -85,7 +90,15 @@ export function makeService(
   return {
     name: options.name ?? 'svc',
     stage: 'dev',
-    provider: { name: 'local', stage: 'dev', runtime: options.runtime ?? 'nodejs20.x', memorySize: 1024, timeout: 6, environment: {}, raw: {} },
+    provider: {
+      name: 'local',
+      stage: 'dev',
+      runtime: options.runtime ?? 'nodejs20.x',
+      memorySize: 1024,
+      timeout: 6,
+      environment: {},
+      raw: {},
+    },
     functions: Object.fromEntries(functions.map((f) => [f.key, f])),
     package: { individually: false, patterns: [], excludeDevDependencies: true, ...options.package },
     build: options.esbuild === undefined ? {} : { esbuild: options.esbuild },

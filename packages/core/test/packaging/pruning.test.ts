@@ -3,7 +3,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectoryPruner } from '../../src/packaging/files.js';
 import { packageService } from '../../src/packaging/index.js';
-import { cleanTemporaries, copyFixture, fn, makeService, recorder, tempDir, writePackage, zipNames } from './helpers.js';
+import {
+  cleanTemporaries,
+  copyFixture,
+  fn,
+  makeService,
+  recorder,
+  tempDir,
+  writePackage,
+  zipNames,
+} from './helpers.js';
 
 afterEach(cleanTemporaries);
 

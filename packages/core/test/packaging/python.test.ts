@@ -29,38 +29,56 @@ with zipfile.ZipFile(name, 'w') as z:
 }
 
 describe('python', () => {
-  it.skipIf(!hasPip)('installs requirements from a local wheel directory into the artifact, cached by requirements hash', async () => {
-    const dir = copyFixture('python');
-    const wheels = tempDir('skyrun-wheels-');
-    buildWheel(wheels);
-    const service = makeService(dir, { runtime: 'python3.11', functions: [fn('hello', 'handler.hello', { runtime: 'python3.11' })] });
-    const env = { ...process.env, SKYRUN_PIP_ARGS: `--no-index --find-links ${wheels}` };
-    const progress = recorder();
-    const { artifacts } = await packageService({ service, progress, env });
-    const entries = await readZip(artifacts[0].path);
-    expect(entries.get('skyrun_tiny/__init__.py')!.data.toString()).toContain('from-wheel');
-    expect(entries.has('handler.py')).toBe(true);
-    expect(entries.has('requirements.txt')).toBe(true);
-    expect([...entries.keys()].some((n) => n.endsWith('direct_url.json') || n.includes('__pycache__'))).toBe(false);
-    expect(progress.steps).toContain('Installing Python requirements with pip');
+  it.skipIf(!hasPip)(
+    'installs requirements from a local wheel directory into the artifact, cached by requirements hash',
+    async () => {
+      const dir = copyFixture('python');
+      const wheels = tempDir('skyrun-wheels-');
+      buildWheel(wheels);
+      const service = makeService(dir, {
+        runtime: 'python3.11',
+        functions: [fn('hello', 'handler.hello', { runtime: 'python3.11' })],
+      });
+      const env = { ...process.env, SKYRUN_PIP_ARGS: `--no-index --find-links ${wheels}` };
+      const progress = recorder();
+      const { artifacts } = await packageService({ service, progress, env });
+      const entries = await readZip(artifacts[0].path);
+      expect(entries.get('skyrun_tiny/__init__.py')!.data.toString()).toContain('from-wheel');
+      expect(entries.has('handler.py')).toBe(true);
+      expect(entries.has('requirements.txt')).toBe(true);
+      expect([...entries.keys()].some((n) => n.endsWith('direct_url.json') || n.includes('__pycache__'))).toBe(false);
+      expect(progress.steps).toContain('Installing Python requirements with pip');
 
-    // A changed handler rebuilds the zip but pip is not run again (its cache is keyed by requirements).
-    writeFiles(dir, { 'handler.py': 'import skyrun_tiny\n\n\ndef hello(event, context):\n    return 2\n' });
-    const again = recorder();
-    await packageService({ service, progress: again, env });
-    expect(again.steps).toEqual(['Packaging svc.zip']);
-    const cacheEntries = (await import('node:fs')).readdirSync(path.join(dir, '.serverless/.skyrun-cache/pip'));
-    expect(cacheEntries).toHaveLength(1);
-  }, 120_000);
+      // A changed handler rebuilds the zip but pip is not run again (its cache is keyed by requirements).
+      writeFiles(dir, { 'handler.py': 'import skyrun_tiny\n\n\ndef hello(event, context):\n    return 2\n' });
+      const again = recorder();
+      await packageService({ service, progress: again, env });
+      expect(again.steps).toEqual(['Packaging svc.zip']);
+      const cacheEntries = (await import('node:fs')).readdirSync(path.join(dir, '.serverless/.skyrun-cache/pip'));
+      expect(cacheEntries).toHaveLength(1);
+    },
+    120_000,
+  );
 
-  it.skipIf(!hasPip)('reports a pip failure clearly (no index reachable, package missing)', async () => {
-    const dir = copyFixture('python');
-    const wheels = tempDir('skyrun-wheels-');
-    const service = makeService(dir, { functions: [fn('hello', 'handler.hello', { runtime: 'python3.11' })] });
-    await expect(
-      packageService({ service, progress: recorder(), env: { ...process.env, SKYRUN_PIP_ARGS: `--no-index --find-links ${wheels}` } }),
-    ).rejects.toMatchObject({ code: 'PACKAGE_PIP_FAILED', message: expect.stringMatching(/skyrun-tiny|No matching distribution/i) });
-  }, 120_000);
+  it.skipIf(!hasPip)(
+    'reports a pip failure clearly (no index reachable, package missing)',
+    async () => {
+      const dir = copyFixture('python');
+      const wheels = tempDir('skyrun-wheels-');
+      const service = makeService(dir, { functions: [fn('hello', 'handler.hello', { runtime: 'python3.11' })] });
+      await expect(
+        packageService({
+          service,
+          progress: recorder(),
+          env: { ...process.env, SKYRUN_PIP_ARGS: `--no-index --find-links ${wheels}` },
+        }),
+      ).rejects.toMatchObject({
+        code: 'PACKAGE_PIP_FAILED',
+        message: expect.stringMatching(/skyrun-tiny|No matching distribution/i),
+      });
+    },
+    120_000,
+  );
 
   it('fails clearly when pip is not available', async () => {
     const dir = copyFixture('python');
@@ -73,7 +91,9 @@ describe('python', () => {
   it('fails when the Python handler module does not define the function', async () => {
     const dir = copyFixture('python');
     const service = makeService(dir, { functions: [fn('hello', 'handler.goodbye', { runtime: 'python3.11' })] });
-    await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({ code: 'PACKAGE_HANDLER_EXPORT_MISSING' });
+    await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({
+      code: 'PACKAGE_HANDLER_EXPORT_MISSING',
+    });
   });
 
   it('takes pip arguments from custom.pythonRequirements.pipArgs', async () => {
@@ -82,7 +102,11 @@ describe('python', () => {
       custom: { pythonRequirements: { pipArgs: '--no-index --find-links /nonexistent-wheels' } },
       functions: [fn('hello', 'handler.hello', { runtime: 'python3.11' })],
     });
-    const failure = packageService({ service, progress: recorder(), env: { ...process.env, SKYRUN_PYTHON: hasPip ? 'python3' : '/nonexistent/python3' } });
+    const failure = packageService({
+      service,
+      progress: recorder(),
+      env: { ...process.env, SKYRUN_PYTHON: hasPip ? 'python3' : '/nonexistent/python3' },
+    });
     await expect(failure).rejects.toMatchObject({ code: hasPip ? 'PACKAGE_PIP_FAILED' : 'PACKAGE_PIP_MISSING' });
   }, 120_000);
 });

@@ -2,14 +2,29 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageService } from '../../src/packaging/index.js';
-import { cleanTemporaries, copyFixture, fn, makeService, readZip, recorder, tempDir, writeFiles, zipNames } from './helpers.js';
+import {
+  cleanTemporaries,
+  copyFixture,
+  fn,
+  makeService,
+  readZip,
+  recorder,
+  tempDir,
+  writeFiles,
+  zipNames,
+} from './helpers.js';
 
 afterEach(cleanTemporaries);
 
 describe('file selection', () => {
   it('packages a one-function service into <service>.zip with v3 default excludes', async () => {
     const dir = copyFixture('one-function');
-    writeFiles(dir, { '.git/HEAD': 'ref', '.serverless/old.zip': 'x', 'nested/.DS_Store': 'x', 'npm-debug.log.1': 'x' });
+    writeFiles(dir, {
+      '.git/HEAD': 'ref',
+      '.serverless/old.zip': 'x',
+      'nested/.DS_Store': 'x',
+      'npm-debug.log.1': 'x',
+    });
     const progress = recorder();
     const { manifest, artifacts } = await packageService({ service: makeService(dir, { name: 'one' }), progress });
     expect(artifacts).toHaveLength(1);
@@ -23,7 +38,10 @@ describe('file selection', () => {
 
   it('excludes .env* files when useDotenv is set', async () => {
     const dir = copyFixture('one-function');
-    const { artifacts } = await packageService({ service: makeService(dir, { useDotenv: true }), progress: recorder() });
+    const { artifacts } = await packageService({
+      service: makeService(dir, { useDotenv: true }),
+      progress: recorder(),
+    });
     expect(await zipNames(artifacts[0].path)).toEqual(['README.md', 'handler.js']);
   });
 
@@ -84,16 +102,23 @@ describe('file selection', () => {
   it('fails when the patterns exclude the handler file', async () => {
     const dir = copyFixture('patterns');
     const service = makeService(dir, { functions: [fn('hello', 'src/a.hello')], package: { patterns: ['!src/a.js'] } });
-    await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({ code: 'PACKAGE_HANDLER_EXCLUDED' });
+    await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({
+      code: 'PACKAGE_HANDLER_EXCLUDED',
+    });
   });
 
-  it.each([['../outside/**'], ['src/../../x/**'], ['/etc/passwd'], ['!../**']])('rejects the pattern %s that leaves the service', async (pattern) => {
-    const root = tempDir();
-    writeFiles(root, { 'outside/secret.txt': 'secret' });
-    const dir = copyFixture('patterns', root, 'svc');
-    const service = makeService(dir, { functions: [fn('hello', 'src/a.hello')], package: { patterns: [pattern] } });
-    await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({ code: 'PACKAGE_PATTERN_OUTSIDE_SERVICE' });
-  });
+  it.each([['../outside/**'], ['src/../../x/**'], ['/etc/passwd'], ['!../**']])(
+    'rejects the pattern %s that leaves the service',
+    async (pattern) => {
+      const root = tempDir();
+      writeFiles(root, { 'outside/secret.txt': 'secret' });
+      const dir = copyFixture('patterns', root, 'svc');
+      const service = makeService(dir, { functions: [fn('hello', 'src/a.hello')], package: { patterns: [pattern] } });
+      await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({
+        code: 'PACKAGE_PATTERN_OUTSIDE_SERVICE',
+      });
+    },
+  );
 
   it('never reads through a symlink that escapes the service directory', async () => {
     const root = tempDir();
@@ -119,6 +144,8 @@ describe('file selection', () => {
   it('fails clearly when the handler file does not exist', async () => {
     const dir = copyFixture('one-function');
     const service = makeService(dir, { functions: [fn('hello', 'missing/file.hello')] });
-    await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({ code: 'PACKAGE_HANDLER_NOT_FOUND' });
+    await expect(packageService({ service, progress: recorder() })).rejects.toMatchObject({
+      code: 'PACKAGE_HANDLER_NOT_FOUND',
+    });
   });
 });
