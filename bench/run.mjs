@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './lib.mjs';
 
-const all = ['cli-startup', 'package', 'local'];
+const all = ['cli-startup', 'package', 'local', 'deploy'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 let failed = 0;
 for (const name of wanted) {

@@ -53,6 +53,7 @@ export async function loadService(options: LoadServiceOptions): Promise<LoadedSe
     locate: resolved.locate,
     provider,
     providerName: resolved.providerName,
+    declaredProviderName: resolved.declaredProviderName,
     providers,
   });
   const service = normaliseService({

@@ -9,6 +9,12 @@ export interface ValidateConfigurationOptions {
   /** The active provider's definition, or undefined when skyrun does not offer `providerName` yet. */
   readonly provider?: ProviderDefinition;
   readonly providerName: string;
+  /**
+   * Set when the file is written for another provider than the one the command runs on
+   * (`--provider local` on an aws service): that provider's own settings and events are then
+   * expected, so they are reported once instead of key by key, and the active provider skips them.
+   */
+  readonly declaredProviderName?: string;
   /** Every installed provider (for did-you-mean on provider names and provider-only event hints). */
   readonly providers: readonly ProviderDefinition[];
 }

@@ -1,6 +1,6 @@
 import type { SchemaObject, ValidateFunction } from 'ajv';
 import { SkyrunError, type SkyrunWarning, type SourceLocation } from '../errors/index.js';
-import type { PropertyPath } from '../config/index.js';
+import { formatPropertyPath, type PropertyPath } from '../config/index.js';
 import type { ProviderDefinition } from '../provider/contract.js';
 import { buildSchema } from '../schema/build-configuration-schema.js';
 import { problemsFromAjvErrors, type Problem } from './ajv-problems.js';
@@ -67,7 +67,9 @@ export function validateConfiguration(options: ValidateConfigurationOptions): Va
         active: provider,
         providers,
       });
-  const located = problems
+  const foreign = foreignProvider(options);
+  const kept = foreign ? problems.filter((problem) => !isForeignSetting(problem)) : problems;
+  const located = kept
     .map((problem) => ({ problem, location: options.locate(problem.path) }))
     .sort((a, b) => compareLocations(a.location, b.location));
 
@@ -80,7 +82,51 @@ export function validateConfiguration(options: ValidateConfigurationOptions): Va
     location,
   }));
   if (!provider) warnings.unshift(unknownProviderWarning(options));
+  if (foreign) {
+    const ignored = problems.filter(isForeignSetting);
+    if (ignored.length) warnings.unshift(foreignProviderWarning(options, foreign, ignored));
+  }
   return { config: data, warnings };
+}
+
+/** The provider the file is written for, when the command runs it on another one. */
+function foreignProvider(options: ValidateConfigurationOptions): string | undefined {
+  const declared = options.declaredProviderName;
+  if (!declared || declared === options.providerName) return undefined;
+  const match = options.providers.find(
+    (p) => p.name === options.providerName || p.aliases?.includes(options.providerName),
+  );
+  if (match && (match.name === declared || match.aliases?.includes(declared))) return undefined;
+  return declared;
+}
+
+/** Provider-only keys and events of the provider the file was written for. */
+function isForeignSetting(problem: Problem): boolean {
+  if (problem.code === 'CONFIG_EVENT_UNSUPPORTED') return true;
+  if (problem.code !== 'CONFIG_UNKNOWN_PROPERTY') return false;
+  const [top, , third] = problem.path;
+  return top === 'provider' || (top === 'functions' && third !== 'events');
+}
+
+function foreignProviderWarning(
+  options: ValidateConfigurationOptions,
+  declared: string,
+  ignored: readonly Problem[],
+): SkyrunWarning {
+  const settings = [
+    ...new Set(ignored.filter((p) => p.code === 'CONFIG_UNKNOWN_PROPERTY').map((p) => formatPropertyPath(p.path))),
+  ];
+  const shown = settings.slice(0, 5).join(', ') + (settings.length > 5 ? `, and ${settings.length - 5} more` : '');
+  return {
+    code: 'CONFIG_FOREIGN_PROVIDER',
+    message: `This service is written for "${declared}" and runs on "${options.providerName}" here: ${
+      settings.length
+        ? `its ${declared}-only settings are ignored (${shown})`
+        : `its ${declared}-only settings are ignored`
+    }.`,
+    hint: `Events "${options.providerName}" cannot serve are listed when you deploy. Use a stage with provider.name: ${options.providerName} to make this explicit.`,
+    location: options.locate(['provider', 'name']),
+  };
 }
 
 function compareLocations(a: SourceLocation, b: SourceLocation): number {

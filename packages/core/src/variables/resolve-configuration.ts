@@ -64,12 +64,15 @@ export async function resolveConfiguration(options: ResolveConfigurationOptions)
   });
   resolver.setProviderSources({ kind: 'pending', purpose: 'provider.name' });
   const providerOption = optionString(options.options.provider);
-  let providerName = providerOption;
-  if (providerName === undefined) {
-    const written = await resolver.resolve(['provider', 'name']);
-    providerName = written === null || written === undefined || written === '' ? 'local' : String(written);
-  }
-  providerName = providerName.toLowerCase();
+  const nameOf = (value: unknown) => (value === null || value === undefined || value === '' ? 'local' : String(value));
+  const stageProviderName = nameOf(await resolver.resolve(['provider', 'name'])).toLowerCase();
+  const providerName = (providerOption ?? stageProviderName).toLowerCase();
+  // The file's own top-level provider (before stage overrides), for validation to recognise a
+  // service written for one provider and run on another.
+  const declaredProviderName = await early
+    .resolve(['provider', 'name'])
+    .then((value) => nameOf(value).toLowerCase())
+    .catch(() => stageProviderName);
   resolver.setProviderSources({
     kind: 'ready',
     provider: providerName,
@@ -89,6 +92,7 @@ export async function resolveConfiguration(options: ResolveConfigurationOptions)
     config,
     stage,
     providerName,
+    declaredProviderName,
     concealedPaths: resolver.concealedPaths(),
     warnings,
     locate,

@@ -29,6 +29,12 @@ export interface ResolvedConfiguration {
   readonly stage: string;
   /** `--provider` > `stages.<stage>.provider.name` > `provider.name` (lower-cased). */
   readonly providerName: string;
+  /**
+   * The provider the file's top-level `provider.name` names (before stage overrides and
+   * `--provider`), lower-cased. Differs from `providerName` when a stage or the command
+   * runs the service on another provider.
+   */
+  readonly declaredProviderName: string;
   /** Property paths whose value came (wholly or partly) from `${env:}`, `${param:}` or a secret source. */
   readonly concealedPaths: readonly PropertyPath[];
   readonly warnings: readonly SkyrunWarning[];
