@@ -20,16 +20,16 @@ export default class Logs extends SkyrunCommand {
     const { flags } = await this.parse(Logs);
     const progress = this.progress(flags);
     const loaded = await this.loadService(flags, progress);
-    const { functionLogs } = await import('@skyrun/core/operations/verbs');
-    const lines = await functionLogs(
-      { loaded, options: this.cliOptions(flags), progress },
-      {
-        functionKey: flags.function,
-        startTime: flags.startTime,
-        filter: flags.filter,
-        tail: flags.tail,
-      },
-    );
+    const [{ HookEngine }, { functionLogs }] = await Promise.all([
+      import('@skyrun/core/lifecycle/index'),
+      import('@skyrun/core/operations/verbs'),
+    ]);
+    const lines = await functionLogs({ loaded, options: this.cliOptions(flags), progress }, new HookEngine(), {
+      functionKey: flags.function,
+      startTime: flags.startTime,
+      filter: flags.filter,
+      tail: flags.tail,
+    });
     for await (const line of lines) {
       if (flags.json) process.stdout.write(`${JSON.stringify(line)}\n`);
       else

@@ -123,13 +123,23 @@ export function parseStartTime(value: string | undefined, now = Date.now()): num
   return parsed;
 }
 
-export async function functionLogs(ctx: CommandContext, options: LogsOptions): Promise<AsyncIterable<LogLine>> {
+export async function functionLogs(
+  ctx: CommandContext,
+  hooks: HookEngine<CommandContext>,
+  options: LogsOptions,
+): Promise<AsyncIterable<LogLine>> {
   const fn = findFunction(ctx, options.functionKey);
+  const startTime = parseStartTime(options.startTime);
   const runtime = await loadProviderRuntime(ctx);
-  return runtime.logs(providerContext(ctx), {
-    function: fn,
-    startTime: parseStartTime(options.startTime),
-    filter: options.filter,
-    tail: options.tail ?? false,
+  let lines: AsyncIterable<LogLine> | undefined;
+  hooks.on('logs:logs', (c) => {
+    lines = runtime.logs(providerContext(c), {
+      function: fn,
+      startTime,
+      filter: options.filter,
+      tail: options.tail ?? false,
+    });
   });
+  await hooks.run(['logs:logs'], ctx);
+  return lines!;
 }
