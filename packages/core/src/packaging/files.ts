@@ -1,6 +1,7 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type Picomatch from 'picomatch';
 import { packagingError } from './errors.js';
 import type { WatchList } from './watch.js';
 
@@ -31,6 +32,12 @@ export interface WalkOptions {
   readonly initial: boolean;
   /** Records every directory listed (before listing it) for the no-change check. */
   readonly watch?: WatchList;
+}
+
+// Loaded on first use (about 15 ms): a run that reuses every artifact matches no pattern.
+let loadedPicomatch: typeof Picomatch | undefined;
+function picomatch(): typeof Picomatch {
+  return (loadedPicomatch ??= createRequire(import.meta.url)('picomatch') as typeof Picomatch);
 }
 
 export function isInside(parent: string, child: string): boolean {
@@ -157,7 +164,7 @@ export function applyPatterns(entries: readonly FileEntry[], patterns: readonly 
   const compiled = patterns.map((raw) => {
     const negated = raw.startsWith('!');
     const glob = (negated ? raw.slice(1) : raw).replace(/\\/g, '/').replace(/^\.\//, '');
-    return { negated, match: picomatch(glob, { dot: true }) };
+    return { negated, match: picomatch()(glob, { dot: true }) };
   });
   return entries.filter((entry) => {
     let state = entry.initial;
@@ -174,6 +181,8 @@ interface CompiledPattern {
   readonly negated: boolean;
   /** Literal-or-glob path segments, or undefined when the pattern cannot be split safely. */
   readonly segments?: readonly string[];
+  /** One matcher per segment. */
+  readonly matchers?: ReadonlyArray<(name: string) => boolean>;
   /** Literal leading segments (before the first glob character). */
   readonly base: readonly string[];
 }
@@ -183,11 +192,15 @@ const GLOBSTAR = '**';
 function compileForPruning(raw: string): CompiledPattern {
   const negated = raw.startsWith('!');
   const glob = (negated ? raw.slice(1) : raw).replace(/\\/g, '/').replace(/^\.\//, '');
-  const scan = picomatch.scan(glob);
+  const scan = picomatch().scan(glob);
   const base = scan.isGlob ? (scan.base ? scan.base.split('/') : []) : glob.split('/').slice(0, -1);
   // Braces and extglobs may hide a `/` inside one "segment": only the literal base is used then.
   const splittable = !/[{}()]/.test(glob) && !glob.endsWith('/');
-  return { negated, segments: splittable ? glob.split('/') : undefined, base };
+  const segments = splittable ? glob.split('/') : undefined;
+  const matchers = segments?.map((segment) =>
+    segment === GLOBSTAR ? () => true : picomatch()(segment, { dot: true }),
+  );
+  return { negated, segments, matchers, base };
 }
 
 type Coverage = 'all' | 'none' | 'some';
@@ -208,7 +221,7 @@ function coverage(pattern: CompiledPattern, dir: readonly string[]): Coverage {
       return all ? 'all' : 'some';
     }
     if (i >= dir.length) return 'some';
-    if (!picomatch.isMatch(dir[i], segment, { dot: true })) return 'none';
+    if (!pattern.matchers![i](dir[i])) return 'none';
   }
   // No globstar: the pattern matches paths of exactly `segments.length` segments, while the
   // files below `dir` have more than `dir.length`.
