@@ -257,7 +257,10 @@ const hasV3 = ensureV3();
 if (!hasV3) console.log('NOTE: Serverless Framework v3 could not be installed; v3 comparisons are skipped.');
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
+const rows = [];
 for (const fixture of fixtures.filter((f) => !f.skip)) {
+  const row = { name: fixture.name };
+  rows.push(row);
   console.log(`\n${fixture.name} (${fixture.functions.length} function${fixture.functions.length === 1 ? '' : 's'})`);
   const coldSamples = [];
   const warmSamples = [];
@@ -277,6 +280,7 @@ for (const fixture of fixtures.filter((f) => !f.skip)) {
   );
   console.log(line('re-package speed-up, in process', warmIn, coldIn, 10, 'faster'));
   console.log(line('re-package speed-up, process wall time', warm, cold));
+  Object.assign(row, { cold, warm, coldIn, warmIn, size: skyrunSize });
 
   let v3Size;
   if (hasV3) {
@@ -288,6 +292,7 @@ for (const fixture of fixtures.filter((f) => !f.skip)) {
       console.log(`  serverless v3 package  ${v3.toFixed(0).padStart(6)} ms   ${kb(v3Size)}`);
       console.log(line('speed vs v3 (v3 time / skyrun time)', cold, v3, 3, 'faster'));
       console.log(line('copy-mode size vs v3 (v3 size / skyrun size)', skyrunSize, v3Size, 1, 'no larger'));
+      Object.assign(row, { v3, v3Size });
     } catch (error) {
       console.log(
         `  serverless v3 failed on this fixture; skipped (${String(error.message).split('\n').slice(0, 3).join(' ')})`,
@@ -308,5 +313,39 @@ for (const fixture of fixtures.filter((f) => !f.skip)) {
         'smaller',
       ),
     );
+    Object.assign(row, { bundleSize, bundleReference: reference });
   }
 }
+
+// One table with every budget (ratios: higher is better; the budget in brackets).
+const ratio = (reference, value, budget) =>
+  reference && value ? `${(reference / value).toFixed(1)}x ${reference / value >= budget ? 'ok' : 'MISSED'}` : '-';
+const table = [
+  [
+    'fixture',
+    'skyrun cold',
+    'v3',
+    'vs v3 [3x]',
+    're-package',
+    'in-process cold / unchanged',
+    're-package [10x]',
+    'size skyrun / v3',
+    'size [1x]',
+    'bundle [5x]',
+  ],
+  ...rows.map((r) => [
+    r.name,
+    `${r.cold.toFixed(0)} ms`,
+    r.v3 ? `${r.v3.toFixed(0)} ms` : '-',
+    ratio(r.v3, r.cold, 3),
+    `${r.warm.toFixed(0)} ms`,
+    `${r.coldIn.toFixed(1)} / ${r.warmIn.toFixed(1)} ms`,
+    ratio(r.coldIn, r.warmIn, 10),
+    r.v3Size ? `${kb(r.size)} / ${kb(r.v3Size)}` : kb(r.size),
+    ratio(r.v3Size, r.size, 1),
+    r.bundleSize ? `${kb(r.bundleSize)} ${ratio(r.bundleReference, r.bundleSize, 5)}` : '-',
+  ]),
+];
+const widths = table[0].map((_, i) => Math.max(...table.map((cells) => cells[i].length)));
+console.log('\nsummary');
+for (const cells of table) console.log(`  ${cells.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`);
