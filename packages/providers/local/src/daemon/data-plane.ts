@@ -18,10 +18,11 @@ export interface GatewayHost {
 }
 
 /**
- * Called by the Invoke API for `InvocationType: Event`: resolves with the request id once the
- * event is stored durably (the API answers 202 then), rejects when the function is unknown.
+ * Called by the Invoke API for `InvocationType: Event` with the request id of its 202 answer: resolves
+ * once the event is stored durably under that id (every attempt runs with it), rejects when the function
+ * is unknown.
  */
-export type AsyncInvokeSink = (functionName: string, payload: unknown) => Promise<string>;
+export type AsyncInvokeSink = (functionName: string, payload: unknown, requestId: string) => Promise<string>;
 
 /** Everything the daemon drives: the engine (src/engine/) and its HTTP front ends. */
 export interface DataPlane {

@@ -69,8 +69,8 @@ export function createDefaultDataPlane(options: DefaultDataPlaneOptions = {}): D
       const handler = createInvokeApiHandler({
         engine,
         ...(options.region ? { region: options.region } : {}),
-        onAsyncInvoke: async (name, payload) => {
-          await onAsyncInvoke(name, payload);
+        onAsyncInvoke: async (name, payload, requestId) => {
+          await onAsyncInvoke(name, payload, requestId);
         },
       });
       return (req, res) => {

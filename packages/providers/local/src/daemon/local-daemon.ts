@@ -702,12 +702,15 @@ export class LocalDaemon {
 
   // ---------------------------------------------------------------- invoke
 
-  /** Store an async invocation durably; used by the Invoke API, `invoke --type Event` and schedules. */
-  enqueue(functionName: string, payload: unknown): string {
+  /**
+   * Store an async invocation durably; used by the Invoke API, `invoke --type Event` and schedules.
+   * Returns the request id every attempt runs with: `requestId` when given (the Invoke API's answer).
+   */
+  enqueue(functionName: string, payload: unknown, requestId?: string): string {
     if (!this.#p.dataPlane.engine.has(functionName) && !this.#known(functionName)) {
       throw new DaemonError('LOCAL_FUNCTION_NOT_DEPLOYED', `Function not found: ${functionName}`, 404);
     }
-    return this.#p.queue.enqueue(functionName, payload);
+    return this.#p.queue.enqueue(functionName, payload, requestId);
   }
 
   #known(name: string): boolean {

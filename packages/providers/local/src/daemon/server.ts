@@ -230,7 +230,9 @@ async function start(
     queuedEvents: queue.size,
   });
   const control = createControlApi({ token, daemon, logs, status, shutdown: () => void close() });
-  const invokeApi = options.dataPlane.invokeApi(async (name, payload) => daemon.enqueue(name, payload));
+  const invokeApi = options.dataPlane.invokeApi(async (name, payload, requestId) =>
+    daemon.enqueue(name, payload, requestId),
+  );
   const server = createServer((req, res) => {
     if (req.url?.startsWith(`${CONTROL_PREFIX}/`)) control(req, res);
     else invokeApi(req, res);

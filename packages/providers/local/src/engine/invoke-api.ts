@@ -9,8 +9,11 @@ const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;
 
 export interface InvokeApiOptions {
   readonly engine: FunctionEngine;
-  /** `X-Amz-Invocation-Type: Event`: hand the event to the daemon's durable queue. Rejecting answers 500. */
-  readonly onAsyncInvoke: (functionName: string, payload: unknown) => Promise<void>;
+  /**
+   * `X-Amz-Invocation-Type: Event`: hand the event to the daemon's durable queue. `requestId` is the id the
+   * 202 answer carries (`x-amzn-requestid`): the eventual invocation must run with it. Rejecting answers 500.
+   */
+  readonly onAsyncInvoke: (functionName: string, payload: unknown, requestId: string) => Promise<void>;
   /** Region and account in ARNs of error messages. Default `us-east-1`. */
   readonly region?: string;
   /** Version reported in `X-Amz-Executed-Version`; default: the active version from `engine.stats()`. */
@@ -112,7 +115,7 @@ export function createInvokeApiHandler(
         return;
       }
       if (type === 'Event') {
-        options.onAsyncInvoke(name, payload).then(
+        options.onAsyncInvoke(name, payload, requestId).then(
           () => {
             res.writeHead(202, { 'x-amzn-requestid': requestId, 'content-length': '0' });
             res.end();

@@ -187,8 +187,9 @@ export function createFakeDataPlane(): DataPlane & {
           const payload = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as unknown) : {};
           const name = decodeURIComponent(m[1]!);
           if (req.headers['x-amz-invocation-type'] === 'Event') {
-            onAsyncInvoke(name, payload).then(
-              (id) => res.writeHead(202, { 'x-amzn-requestid': id }).end(),
+            const requestId = randomUUID();
+            onAsyncInvoke(name, payload, requestId).then(
+              () => res.writeHead(202, { 'x-amzn-requestid': requestId }).end(),
               (e: Error) => res.writeHead(404).end(JSON.stringify({ message: e.message })),
             );
             return;

@@ -8,7 +8,7 @@ import { nodeSpec } from './helpers.js';
 let engine: FunctionEngine;
 let client: LambdaClient;
 let close: () => Promise<void>;
-const queued: { name: string; payload: unknown }[] = [];
+const queued: { name: string; payload: unknown; requestId: string }[] = [];
 let echoName = '';
 let throwsName = '';
 
@@ -24,8 +24,8 @@ beforeAll(async () => {
   engine.activate(await engine.prepare(throws));
   const server = createInvokeApiServer({
     engine,
-    onAsyncInvoke: async (name, payload) => {
-      queued.push({ name, payload });
+    onAsyncInvoke: async (name, payload, requestId) => {
+      queued.push({ name, payload, requestId });
     },
   });
   const { url } = await server.listen();
@@ -82,7 +82,9 @@ describe('Lambda Invoke API with the AWS SDK', () => {
       }),
     );
     expect(out.StatusCode).toBe(202);
-    expect(queued).toContainEqual({ name: echoName, payload: { marker: 'async' } });
+    expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    // The queue stores the event under the id the 202 answer carried: the invocation runs with it.
+    expect(queued).toContainEqual({ name: echoName, payload: { marker: 'async' }, requestId: out.$metadata.requestId });
   });
 
   it('DryRun answers 204 without invoking', async () => {

@@ -116,3 +116,130 @@ describe('provider verbs with the real engine', () => {
     await expect(fetch(url.replace('{id}', '1'))).rejects.toThrow();
   });
 });
+
+describe('following logs with the real engine', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let server: DaemonServer;
+  const savedHome = process.env.SKYRUN_HOME;
+
+  beforeAll(async () => {
+    tmp = tempDir();
+    process.env.SKYRUN_HOME = join(tmp.dir, 'home');
+    server = await startDaemonServer({
+      home: process.env.SKYRUN_HOME,
+      port: 0,
+      dataPlane: createDefaultDataPlane({ engine: { genericPoolSize: 0 } }),
+      report: () => {},
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    if (savedHome === undefined) delete process.env.SKYRUN_HOME;
+    else process.env.SKYRUN_HOME = savedHome;
+    tmp.cleanup();
+  });
+
+  async function deploy(ctx: ProviderContext, name: string, code: string): Promise<void> {
+    const zip = await buildZip(tmp.dir, name, { 'handler.mjs': code });
+    const artifact: Artifact = {
+      path: zip.path,
+      sha256: zip.sha256,
+      functions: ['hello'],
+      size: 1,
+      files: 1,
+      mode: 'copy',
+    };
+    await runtime.apply(ctx, await runtime.plan(ctx, [artifact]), [artifact]);
+  }
+
+  it('streams every line of several invocations and a redeploy exactly once', async () => {
+    const stop = new AbortController();
+    const ctx: ProviderContext = { service: service(), options: {}, progress: silentProgress, signal: stop.signal };
+    await deploy(ctx, 'v1', HANDLER);
+    const fn = ctx.service.functions.hello!;
+    const seen: { requestId?: string; message: string }[] = [];
+    const following = (async () => {
+      for await (const line of runtime.logs(ctx, { function: fn, tail: true, startTime: Date.now() }))
+        seen.push({ requestId: line.requestId, message: line.message });
+    })();
+    const ids: string[] = [];
+    const invokeOnce = async () => {
+      const r = await runtime.invoke(ctx, { function: fn, payload: {}, type: 'RequestResponse' });
+      expect(r.statusCode).toBe(200);
+      ids.push(r.requestId!);
+    };
+    for (let i = 0; i < 3; i++) await invokeOnce();
+    await deploy(ctx, 'v2', HANDLER.replace('hello from', 'hello again from'));
+    for (let i = 0; i < 3; i++) await invokeOnce();
+    // Every invocation's REPORT has reached the follower, then the stream ends.
+    const deadline = Date.now() + 5000;
+    while (
+      Date.now() < deadline &&
+      ids.some((id) => !seen.some((l) => l.message.startsWith(`REPORT RequestId: ${id}`)))
+    )
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    stop.abort();
+    await following;
+
+    for (const [i, id] of ids.entries()) {
+      const lines = seen.filter((l) => l.requestId === id).map((l) => l.message);
+      expect(lines.filter((m) => m.startsWith('START RequestId:'))).toHaveLength(1);
+      expect(lines.filter((m) => m.includes(i < 3 ? 'hello from' : 'hello again from'))).toHaveLength(1);
+      expect(lines.filter((m) => m.startsWith('END RequestId:'))).toHaveLength(1);
+      expect(lines.filter((m) => m.startsWith('REPORT RequestId:'))).toHaveLength(1);
+    }
+    const keys = seen.map((l) => `${l.requestId}\t${l.message}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('async invocations through the Invoke API with the real engine', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let server: DaemonServer;
+  const savedHome = process.env.SKYRUN_HOME;
+
+  beforeAll(async () => {
+    tmp = tempDir();
+    process.env.SKYRUN_HOME = join(tmp.dir, 'home');
+    server = await startDaemonServer({
+      home: process.env.SKYRUN_HOME,
+      port: 0,
+      dataPlane: createDefaultDataPlane({ engine: { genericPoolSize: 0 } }),
+      report: () => {},
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    if (savedHome === undefined) delete process.env.SKYRUN_HOME;
+    else process.env.SKYRUN_HOME = savedHome;
+    tmp.cleanup();
+  });
+
+  it('the event runs with the request id of the 202 answer', async () => {
+    const zip = await buildZip(tmp.dir, 'async', { 'handler.mjs': HANDLER });
+    const artifact: Artifact = {
+      path: zip.path,
+      sha256: zip.sha256,
+      functions: ['hello'],
+      size: 1,
+      files: 1,
+      mode: 'copy',
+    };
+    const ctx: ProviderContext = { service: service(), options: {}, progress: silentProgress };
+    await runtime.apply(ctx, await runtime.plan(ctx, [artifact]), [artifact]);
+    const res = await fetch(`http://127.0.0.1:${server.port}/2015-03-31/functions/real-dev-hello/invocations`, {
+      method: 'POST',
+      headers: { 'x-amz-invocation-type': 'Event' },
+      body: JSON.stringify({ rawPath: '/async' }),
+    });
+    expect(res.status).toBe(202);
+    const id = res.headers.get('x-amzn-requestid');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await server.queue.idle();
+    const lines = server.logs.query({ service: 'real', stage: 'dev', key: 'hello' });
+    expect(lines.find((l) => l.message.includes('hello from real-dev-hello /async'))?.requestId).toBe(id);
+    expect(lines.filter((l) => l.message === `END RequestId: ${id}`)).toHaveLength(1);
+    await runtime.remove(ctx);
+  });
+});
