@@ -1,4 +1,5 @@
 import type { Command } from '@oclif/core';
+import AutocompleteFish from './commands/autocomplete/fish.js';
 import Create from './commands/create.js';
 import Deploy from './commands/deploy/index.js';
 import DeployFunction from './commands/deploy/function.js';
@@ -17,6 +18,7 @@ import Schema from './commands/schema.js';
 
 /** The command map (oclif "explicit" strategy): id → class. Command path = command id. */
 export const COMMANDS: Record<string, Command.Class> = {
+  'autocomplete:fish': AutocompleteFish,
   create: Create,
   deploy: Deploy,
   'deploy:function': DeployFunction,
