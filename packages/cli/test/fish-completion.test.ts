@@ -16,7 +16,7 @@ describe('skyrun autocomplete fish', () => {
     expect(result.stdout).toContain("-l format -x -a 'yaml json text'");
   });
 
-  it.skipIf(!fish)('completes in a real fish shell (skipped: fish is not installed)', async () => {
+  it.skipIf(!fish)('completes in a real fish shell (runs only where fish is installed)', async () => {
     const result = await runCli(['autocomplete', 'fish'], { cwd: REPO_ROOT });
     const script = path.join(mkdtempSync(path.join(tmpdir(), 'skyrun-fish-')), 'skyrun.fish');
     writeFileSync(script, result.stdout);

@@ -1,0 +1,44 @@
+// `skyrun package` and `skyrun deploy --package DIR` through the built binary.
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from './helpers/run-cli.js';
+
+const temp = mkdtempSync(path.join(tmpdir(), 'skyrun-package-'));
+const env = { SKYRUN_HOME: path.join(temp, 'home'), SKYRUN_PORT: '0' };
+const dir = path.join(temp, 'svc');
+
+afterAll(async () => {
+  await runCli(['local', 'stop'], { cwd: temp, env, timeoutMs: 20_000 });
+  rmSync(temp, { recursive: true, force: true });
+}, 30_000);
+
+it('packages into --package DIR with a summary table, then deploys exactly that package', async () => {
+  cpSync(path.join(REPO_ROOT, 'templates/local-nodejs'), dir, { recursive: true });
+  const packaged = await runCli(['package', '--package', 'build'], { cwd: dir, env });
+  expect(packaged.status, packaged.stderr).toBe(0);
+  expect(packaged.stdout).toMatch(/FUNCTIONS\s+SIZE\s+FILES\s+MODE/);
+  expect(packaged.stdout).toMatch(/hello, tick\s+[\d.]+ (B|KB)\s+\d+\s+copy/);
+  expect(existsSync(path.join(dir, 'build', 'manifest.json'))).toBe(true);
+
+  const json = await runCli(['package', '--package', 'build', '--json'], { cwd: dir, env });
+  const manifest = JSON.parse(json.stdout);
+  expect(manifest.artifacts).toHaveLength(1);
+  expect(manifest.artifacts[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(manifest.artifacts[0].functions).toEqual(['hello', 'tick']);
+
+  const deployed = await runCli(['deploy', '--package', 'build', '--json'], { cwd: dir, env });
+  expect(deployed.status, deployed.stderr).toBe(0);
+  const result = JSON.parse(deployed.stdout);
+  expect(result.changes.map((c: { action: string }) => c.action)).toContain('create');
+  expect((await fetch(result.endpoints[0].url)).status).toBe(200);
+  expect(existsSync(path.join(dir, '.serverless'))).toBe(false);
+});
+
+it('explains a missing package directory', async () => {
+  const result = await runCli(['deploy', '--package', 'nowhere'], { cwd: dir, env });
+  expect(result.status).toBe(4);
+  expect(result.stderr).toContain('manifest.json is missing');
+  expect(result.stderr).toContain('skyrun package --package nowhere');
+});
