@@ -189,7 +189,11 @@ def invoke(msg):
             client_context = json.loads(base64.b64decode(cc))
         except Exception:
             client_context = None
-    context = LambdaContext(meta, request_id, msg["deadline"], client_context)
+    deadline = msg.get("deadline")
+    if deadline is None:
+        # The timeout runs from here: the invocation may have waited in the channel behind the previous one.
+        deadline = time.time() * 1000 + msg["timeoutMs"]
+    context = LambdaContext(meta, request_id, deadline, client_context)
     try:
         result = handler(msg.get("event"), context)
     except Exception as exc:

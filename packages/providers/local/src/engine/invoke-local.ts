@@ -174,12 +174,7 @@ async function invokePythonOnce(options: InvokeInProcessOptions): Promise<Invoca
     } catch (err) {
       return finish(err, 'Unhandled');
     }
-    const outcome = await worker.invoke(
-      requestId,
-      JSON.stringify(options.event ?? null),
-      Date.now() + timeoutMs,
-      timeoutMs,
-    );
+    const outcome = await worker.invoke(requestId, JSON.stringify(options.event ?? null), timeoutMs);
     switch (outcome.kind) {
       case 'ok':
         return finish(outcome.payload, undefined, outcome.maxMemoryUsedMB);
@@ -194,6 +189,7 @@ async function invokePythonOnce(options: InvokeInProcessOptions): Promise<Invoca
           'TimedOut',
         );
       case 'exit':
+      case 'not-started':
         return finish(
           { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error` },
           'Unhandled',

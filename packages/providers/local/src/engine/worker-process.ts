@@ -40,13 +40,29 @@ export type WorkerOutcome =
       readonly code: number | null;
       readonly signal: NodeJS.Signals | null;
       readonly oom: boolean;
-    };
+    }
+  /** Queued behind another invocation on a worker that died first: it never ran, run it elsewhere. */
+  | { readonly kind: 'not-started' };
 
 export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 
+/** One invocation handed to a worker. */
+export interface InvokeJob {
+  readonly requestId: string;
+  readonly eventJson: string;
+  /** The worker is killed when the handler runs longer; counted from `onStart`. */
+  readonly timeoutMs: number;
+  readonly clientContext?: string;
+  /** The worker starts it: submitted to an idle worker, or the invocation before it finished. */
+  readonly onStart?: () => void;
+  /** The lines it writes (default: the worker's `lineSink`). */
+  readonly onLine?: LineSink;
+  /** Called once, synchronously when the outcome is known (before the next job on the worker starts). */
+  readonly onDone: (outcome: WorkerOutcome) => void;
+}
+
 interface PendingInvoke {
-  readonly resolve: (outcome: WorkerOutcome) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly job: InvokeJob;
   result?: Extract<WorkerMessage, { t: 'result' }>;
   guard?: NodeJS.Timeout;
 }
@@ -55,6 +71,8 @@ let nextWorkerId = 1;
 
 /** Output a worker is still writing after its result arrived is waited for at most this long. */
 const OUTPUT_GRACE_MS = 1000;
+/** Output of queued invocations held back while the running one has not answered, at most (then it is its). */
+const MAX_HELD_OUTPUT_BYTES = 1024 * 1024;
 /** After `exit`, stdio may still hold the last lines (a crash message): wait for `close`, at most this long. */
 const CLOSE_GRACE_MS = 300;
 
@@ -84,7 +102,14 @@ export class WorkerProcess {
   private closed = false;
   private oom = false;
   private pendingLoad?: { resolve: (v: number) => void; reject: (e: WireError) => void; started: number };
-  private pending?: PendingInvoke;
+  /** Submitted invocations, in order: the first one runs, the others wait in the worker's input. */
+  private readonly queue: PendingInvoke[] = [];
+  /** When the running invocation started (performance.now()). */
+  headStartedAt = 0;
+  private readonly heldOut: Buffer[] = [];
+  private readonly heldErr: Buffer[] = [];
+  private heldOutBytes = 0;
+  private heldErrBytes = 0;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
   readonly exited: Promise<void>;
   private markReady!: () => void;
@@ -107,16 +132,8 @@ export class WorkerProcess {
     });
     this.channel.on('data', (chunk: Buffer) => this.reader.push(chunk));
     this.channel.on('error', () => this.kill());
-    this.child.stdout!.on('data', (chunk: Buffer) => {
-      this.outBytes += chunk.length;
-      this.stdout.push(chunk);
-      if (this.pending?.result) this.maybeComplete();
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.errBytes += chunk.length;
-      this.stderr.push(chunk);
-      if (this.pending?.result) this.maybeComplete();
-    });
+    this.child.stdout!.on('data', (chunk: Buffer) => this.onOutput(false, chunk));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.onOutput(true, chunk));
     this.child.on('error', () => this.onClosed(null, null));
     let closeTimer: NodeJS.Timeout | undefined;
     this.exited = new Promise<void>((resolve) => {
@@ -151,7 +168,12 @@ export class WorkerProcess {
   }
 
   get busy(): boolean {
-    return this.pending !== undefined || this.pendingLoad !== undefined;
+    return this.queue.length > 0 || this.pendingLoad !== undefined;
+  }
+
+  /** Invocations submitted and not finished (the running one included). */
+  get depth(): number {
+    return this.queue.length;
   }
 
   /** Binds the worker to a function: environment, working directory, handler. Rejects with the init error. */
@@ -167,35 +189,76 @@ export class WorkerProcess {
   }
 
   /** Runs one invocation; the worker is killed when `timeoutMs` passes. Never rejects. */
-  invoke(
-    requestId: string,
-    eventJson: string,
-    deadline: number,
-    timeoutMs: number,
-    clientContext?: string,
-  ): Promise<WorkerOutcome> {
-    return new Promise<WorkerOutcome>((resolve) => {
-      if (!this.isAlive) {
-        resolve({
-          kind: 'exit',
-          code: this.exitInfo?.code ?? null,
-          signal: this.exitInfo?.signal ?? null,
-          oom: this.oom,
-        });
-        return;
-      }
-      const timer = setTimeout(() => {
-        const p = this.pending;
-        if (!p) return;
-        this.pending = undefined;
-        if (p.guard) clearTimeout(p.guard);
-        this.kill();
-        p.resolve({ kind: 'timeout' });
-      }, timeoutMs);
-      this.pending = { resolve, timer };
-      const cc = clientContext === undefined ? '' : `,"clientContext":${JSON.stringify(clientContext)}`;
-      this.send(`{"t":"invoke","id":${JSON.stringify(requestId)},"deadline":${deadline}${cc},"event":${eventJson}}`);
-    });
+  invoke(requestId: string, eventJson: string, timeoutMs: number, clientContext?: string): Promise<WorkerOutcome> {
+    return new Promise<WorkerOutcome>((resolve) =>
+      this.submit({ requestId, eventJson, timeoutMs, clientContext, onDone: resolve }),
+    );
+  }
+
+  /**
+   * Hands an invocation to the worker. The worker runs one at a time: a job submitted while another runs
+   * waits in the worker's input (one write now, no round trip later) and starts when the one before it is done.
+   */
+  submit(job: InvokeJob): void {
+    if (!this.isAlive) {
+      job.onDone({ kind: 'not-started' });
+      return;
+    }
+    const p: PendingInvoke = { job };
+    this.queue.push(p);
+    const cc = job.clientContext === undefined ? '' : `,"clientContext":${JSON.stringify(job.clientContext)}`;
+    this.send(
+      `{"t":"invoke","id":${JSON.stringify(job.requestId)},"timeoutMs":${job.timeoutMs}${cc},"event":${job.eventJson}}`,
+    );
+    if (this.queue.length === 1) this.startHead();
+  }
+
+  private startHead(): void {
+    const p = this.queue[0];
+    if (!p) return;
+    this.headStartedAt = performance.now();
+    // One timer per worker, re-armed for each invocation it starts (no timer allocated per invocation).
+    const t = this.headTimer;
+    if (t && this.headTimeoutMs === p.job.timeoutMs) {
+      t.refresh();
+      t.ref();
+    } else {
+      if (t) clearTimeout(t);
+      this.headTimeoutMs = p.job.timeoutMs;
+      this.headTimer = setTimeout(this.onHeadTimer, p.job.timeoutMs);
+    }
+    p.job.onStart?.();
+  }
+
+  private headTimer?: NodeJS.Timeout;
+  private headTimeoutMs = 0;
+  private readonly onHeadTimer = (): void => {
+    const p = this.queue[0];
+    if (!p || this.closed) return;
+    const left = p.job.timeoutMs - (performance.now() - this.headStartedAt);
+    if (left > 1) {
+      this.headTimer = setTimeout(this.onHeadTimer, left);
+      this.headTimeoutMs = -1;
+      return;
+    }
+    this.onTimeout(p);
+  };
+
+  private onTimeout(p: PendingInvoke): void {
+    if (this.queue[0] !== p) return;
+    this.queue.shift();
+    if (p.guard) clearTimeout(p.guard);
+    this.kill();
+    p.job.onDone({ kind: 'timeout' });
+    this.abandonQueued();
+  }
+
+  /** The worker is gone: what waited behind the running invocation never started. */
+  private abandonQueued(): void {
+    for (const q of this.queue.splice(0)) {
+      if (q.guard) clearTimeout(q.guard);
+      q.job.onDone({ kind: 'not-started' });
+    }
   }
 
   kill(): void {
@@ -215,12 +278,104 @@ export class WorkerProcess {
     return this.exited;
   }
 
+  /**
+   * Frames written in one event-loop turn (invocations parsed from several connections at once) leave in
+   * one write: on a small machine every syscall and every wake-up of the worker counts.
+   */
   private send(json: string): void {
-    if (!this.channel.destroyed) this.channel.write(encodeFrame(json));
+    if (this.channel.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.channel.cork();
+      setImmediate(this.uncork);
+    }
+    this.channel.write(encodeFrame(json));
   }
 
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.channel.uncork();
+  };
+
   private emitLine(stream: 'stdout' | 'stderr', line: string): void {
-    this.lineSink?.(stream, line);
+    const sink = this.queue.length > 0 ? (this.queue[0].job.onLine ?? this.lineSink) : this.lineSink;
+    sink?.(stream, line);
+  }
+
+  /**
+   * Output is attributed by byte counts: every result carries the bytes the worker had written to stdout and
+   * stderr by then, so bytes up to those counts are that invocation's lines and bytes past them the next
+   * one's (a chunk is split there). Output that arrives before the running invocation's result, while others
+   * are queued behind it, is held until the result says where it ends.
+   */
+  private onOutput(isErr: boolean, chunk: Buffer): void {
+    if (isErr) {
+      this.heldErr.push(chunk);
+      this.heldErrBytes += chunk.length;
+    } else {
+      this.heldOut.push(chunk);
+      this.heldOutBytes += chunk.length;
+    }
+    this.drainOutput();
+  }
+
+  private draining = false;
+
+  private drainOutput(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        const progressed = this.drainStream(false) || this.drainStream(true);
+        const p = this.queue[0];
+        const r = p?.result;
+        if (p && r && this.outBytes >= r.o && this.errBytes >= r.e) {
+          this.complete(p);
+          continue;
+        }
+        if (!progressed) break;
+      }
+    } finally {
+      this.draining = false;
+    }
+    const p = this.queue[0];
+    if (p?.result && !p.guard) {
+      // Still waiting for output the result counted: never longer than the grace period.
+      p.guard = setTimeout(() => this.complete(p), OUTPUT_GRACE_MS);
+      p.guard.unref();
+    }
+  }
+
+  /** Feeds held output of one stream to its line splitter as far as attribution allows; true if it did. */
+  private drainStream(isErr: boolean): boolean {
+    const held = isErr ? this.heldErr : this.heldOut;
+    let progressed = false;
+    while (held.length > 0) {
+      const p = this.queue[0];
+      const r = p?.result;
+      const heldBytes = isErr ? this.heldErrBytes : this.heldOutBytes;
+      if (p && !r && this.queue.length > 1 && heldBytes <= MAX_HELD_OUTPUT_BYTES) return progressed;
+      const seen = isErr ? this.errBytes : this.outBytes;
+      const room = r ? (isErr ? r.e : r.o) - seen : Infinity;
+      if (room <= 0) return progressed;
+      const chunk = held[0];
+      const take = room >= chunk.length ? chunk.length : room;
+      if (take === chunk.length) held.shift();
+      else held[0] = chunk.subarray(take);
+      const part = take === chunk.length ? chunk : chunk.subarray(0, take);
+      if (isErr) {
+        this.errBytes += take;
+        this.heldErrBytes -= take;
+        this.stderr.push(part);
+      } else {
+        this.outBytes += take;
+        this.heldOutBytes -= take;
+        this.stdout.push(part);
+      }
+      progressed = true;
+    }
+    return progressed;
   }
 
   private onMessage(message: WorkerMessage): void {
@@ -241,10 +396,12 @@ export class WorkerProcess {
         return;
       }
       case 'result': {
-        const p = this.pending;
+        // Usually the running one; the next may already answer while this one still waits for its output.
+        let p: PendingInvoke | undefined = this.queue[0];
+        if (p && p.job.requestId !== message.id) p = this.queue.find((q) => q.job.requestId === message.id);
         if (!p) return;
         p.result = message;
-        this.maybeComplete();
+        this.drainOutput();
         return;
       }
       case 'fatal': {
@@ -256,37 +413,36 @@ export class WorkerProcess {
     }
   }
 
-  private maybeComplete(): void {
-    const p = this.pending;
-    const r = p?.result;
-    if (!p || !r) return;
-    if (this.outBytes < r.o || this.errBytes < r.e) {
-      if (!p.guard) {
-        p.guard = setTimeout(() => this.complete(), OUTPUT_GRACE_MS);
-        p.guard.unref();
-      }
-      return;
-    }
-    this.complete();
-  }
-
-  private complete(): void {
-    const p = this.pending;
-    const r = p?.result;
-    if (!p || !r) return;
-    this.pending = undefined;
-    clearTimeout(p.timer);
-    if (p.guard) clearTimeout(p.guard);
+  private complete(p: PendingInvoke): void {
+    const r = p.result;
+    if (this.queue[0] !== p || !r) return;
+    // A last line without a newline is still this invocation's.
     this.stdout.flush();
     this.stderr.flush();
-    if (r.ok) p.resolve({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m, handlerMs: r.d });
-    else p.resolve({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true, handlerMs: r.d });
+    this.queue.shift();
+    if (this.queue.length === 0) this.headTimer?.unref();
+    if (p.guard) clearTimeout(p.guard);
+    if (r.ok) p.job.onDone({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m, handlerMs: r.d });
+    else
+      p.job.onDone({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true, handlerMs: r.d });
+    if (r.fatal === true) {
+      // The runtime exits after an uncaught error: nothing queued behind it will run there.
+      this.kill();
+      this.abandonQueued();
+    } else if (this.isAlive) this.startHead();
+    else this.abandonQueued();
+    this.drainOutput();
   }
 
   private onClosed(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.closed) return;
     this.closed = true;
     this.alive = false;
+    if (this.headTimer) clearTimeout(this.headTimer);
+    for (const c of this.heldOut.splice(0)) this.stdout.push(c);
+    for (const c of this.heldErr.splice(0)) this.stderr.push(c);
+    this.heldOutBytes = 0;
+    this.heldErrBytes = 0;
     this.stdout.flush();
     this.stderr.flush();
     const info = this.exitInfo ?? { code, signal };
@@ -298,20 +454,19 @@ export class WorkerProcess {
         errorMessage: `Runtime exited with error: ${describeExit(info.code, info.signal)}`,
       });
     }
-    const p = this.pending;
+    const p = this.queue.shift();
     if (p) {
-      this.pending = undefined;
-      clearTimeout(p.timer);
       if (p.guard) clearTimeout(p.guard);
       if (p.result) {
         // The result made it out before the process ended (e.g. an uncaught error after it): keep it.
         const r = p.result;
-        if (r.ok) p.resolve({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m });
-        else p.resolve({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true });
+        if (r.ok) p.job.onDone({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m });
+        else p.job.onDone({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true });
       } else {
-        p.resolve({ kind: 'exit', code: info.code, signal: info.signal, oom: this.oom });
+        p.job.onDone({ kind: 'exit', code: info.code, signal: info.signal, oom: this.oom });
       }
     }
+    this.abandonQueued();
     this.onExit?.(this);
   }
 }

@@ -298,6 +298,61 @@ describe('logs', () => {
   });
 });
 
+describe('fast invocations queued on a busy worker', () => {
+  type Marks = { marker: string; pid: number; remaining: number };
+  /** Fast invocations in a row bring the handler-time average down: the pool then queues on busy workers. */
+  async function warm(name: string) {
+    for (let i = 0; i < 20; i++) await engine.invoke(name, { marker: `warm${i}` });
+  }
+
+  it('runs them one at a time and attributes every line to its own invocation', async () => {
+    const spec = await deploy('behaviours.marks', { reservedConcurrency: 1 });
+    await warm(spec.name);
+    const before = logs.length;
+    const ids = Array.from({ length: 30 }, (_, i) => `pipe-${i}`);
+    const results = await Promise.all(ids.map((id) => engine.invoke(spec.name, { marker: id }, { requestId: id })));
+    expect(results.map((r) => r.functionError)).toEqual(ids.map(() => undefined));
+    expect(new Set(results.map((r) => (r.payload as Marks).pid)).size).toBe(1);
+    const mine = logs.slice(before);
+    for (const id of ids) {
+      const lines = mine.filter((l) => l.requestId === id).map((l) => l.message);
+      expect(lines[0]).toBe(`START RequestId: ${id} Version: 1`);
+      expect(lines.slice(1, -2).sort()).toEqual([`err ${id}`, `out ${id}`]);
+      expect(lines.at(-2)).toBe(`END RequestId: ${id}`);
+      expect(lines.at(-1)).toMatch(new RegExp(`^REPORT RequestId: ${id}\t`));
+    }
+    // One worker, one invocation at a time: no START before the previous REPORT.
+    const sequence = mine.filter((l) => /^(START|REPORT) /.test(l.message)).map((l) => l.message.slice(0, 5));
+    expect(sequence.join(',')).toBe(ids.map(() => 'START,REPOR').join(','));
+  });
+
+  it('a crash fails only its own invocation: those queued behind it run on another worker', async () => {
+    const spec = await deploy('behaviours.marks', { reservedConcurrency: 1 });
+    await warm(spec.name);
+    const ids = Array.from({ length: 8 }, (_, i) => `after-crash-${i}`);
+    const [crashed, ...rest] = await Promise.all([
+      engine.invoke(spec.name, { marker: 'crash', exit: true }),
+      ...ids.map((id) => engine.invoke(spec.name, { marker: id }, { requestId: id })),
+    ]);
+    expect(crashed.functionError).toBe('Unhandled');
+    expect(crashed.payload).toMatchObject({ errorType: 'Runtime.ExitError' });
+    expect(rest.map((r) => r.functionError)).toEqual(ids.map(() => undefined));
+    expect(rest.map((r) => (r.payload as Marks).marker)).toEqual(ids);
+  });
+
+  it('a timeout fails only its own invocation; the next ones get their whole timeout', async () => {
+    const spec = await deploy('behaviours.marks', { reservedConcurrency: 1, timeoutMs: 600 });
+    await warm(spec.name);
+    const [slow, ...rest] = await Promise.all([
+      engine.invoke(spec.name, { marker: 'slow', sleepMs: 5000 }),
+      ...Array.from({ length: 4 }, (_, i) => engine.invoke(spec.name, { marker: `next${i}` })),
+    ]);
+    expect(slow.functionError).toBe('TimedOut');
+    expect(rest.map((r) => r.functionError)).toEqual([undefined, undefined, undefined, undefined]);
+    for (const r of rest) expect((r.payload as Marks).remaining).toBeGreaterThan(450);
+  });
+});
+
 describe('scaling', () => {
   it('scales out under concurrent load up to reservedConcurrency, queues beyond, reaps idle workers', async () => {
     const local = createFunctionEngine({

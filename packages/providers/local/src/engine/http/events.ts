@@ -105,7 +105,7 @@ export function buildV1Event(
       accountId: '000000000000',
       apiId: facts.apiId,
       domainName: facts.domainName,
-      domainPrefix: facts.domainName.split('.')[0],
+      domainPrefix: domainPrefixOf(facts.domainName),
       extendedRequestId: facts.requestId,
       httpMethod: facts.method,
       identity: {
@@ -181,7 +181,7 @@ export function buildV2Event(
     accountId: '000000000000',
     apiId: facts.apiId,
     domainName: facts.domainName,
-    domainPrefix: facts.domainName.split('.')[0],
+    domainPrefix: domainPrefixOf(facts.domainName),
     http: {
       method: facts.method,
       path: facts.path,
@@ -199,6 +199,11 @@ export function buildV2Event(
   if (body !== null) event.body = body;
   event.isBase64Encoded = isBase64Encoded;
   return event;
+}
+
+function domainPrefixOf(domainName: string): string {
+  const dot = domainName.indexOf('.');
+  return dot === -1 ? domainName : domainName.slice(0, dot);
 }
 
 export function routeKeyOf(route: HttpRoute): string {
