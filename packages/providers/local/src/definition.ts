@@ -29,6 +29,13 @@ export default defineProvider({
         description:
           "Fixed port of this service+stage's HTTP API. Default: a port picked on the first deploy and kept.",
       },
+      keepWarm: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 86400,
+        description:
+          "Seconds a function's idle workers are kept warm before they stop (scale to zero; provisionedConcurrency workers stay). Default: the daemon's, 300.",
+      },
     },
     runtimes: RUNTIMES,
   },

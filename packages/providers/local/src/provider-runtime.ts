@@ -38,6 +38,12 @@ function providerPort(ctx: ProviderContext, key: 'port' | 'apiPort'): number | u
   return typeof raw === 'number' && Number.isInteger(raw) ? raw : undefined;
 }
 
+/** `provider.keepWarm` (seconds) of a local service. */
+function keepWarmMs(ctx: ProviderContext): number | undefined {
+  const raw = ctx.service.provider.name === PROVIDER ? ctx.service.provider.raw.keepWarm : undefined;
+  return typeof raw === 'number' && Number.isFinite(raw) && raw >= 0 ? Math.round(raw * 1000) : undefined;
+}
+
 function mainPort(ctx: ProviderContext): number | undefined {
   const env = process.env.SKYRUN_PORT;
   if (env && /^\d+$/.test(env)) return Number(env);
@@ -113,6 +119,7 @@ function desiredFunction(
       skipped.push(`${fn.key} (${eventLabel(event)})`);
     }
   }
+  const keepWarm = keepWarmMs(ctx);
   return {
     key: fn.key,
     name: fn.name,
@@ -123,6 +130,7 @@ function desiredFunction(
     memorySize: fn.memorySize,
     ...(fn.reservedConcurrency !== undefined ? { reservedConcurrency: fn.reservedConcurrency } : {}),
     ...(fn.provisionedConcurrency !== undefined ? { provisionedConcurrency: fn.provisionedConcurrency } : {}),
+    ...(keepWarm !== undefined ? { keepWarmMs: keepWarm } : {}),
     artifact: { path: artifact.path, sha256: artifact.sha256 },
     routes,
     schedules,

@@ -76,6 +76,8 @@ function configHash(fn: DesiredFunction): string {
         fn.memorySize,
         fn.reservedConcurrency ?? null,
         fn.provisionedConcurrency ?? null,
+        // Appended only when set, so functions deployed before the key existed keep their hash.
+        ...(fn.keepWarmMs !== undefined ? [fn.keepWarmMs] : []),
       ]),
     )
     .digest('hex');
@@ -409,6 +411,7 @@ export class LocalDaemon {
       memorySize: d.memorySize,
       ...(d.reservedConcurrency !== undefined ? { reservedConcurrency: d.reservedConcurrency } : {}),
       ...(d.provisionedConcurrency !== undefined ? { provisionedConcurrency: d.provisionedConcurrency } : {}),
+      ...(d.keepWarmMs !== undefined ? { keepWarmMs: d.keepWarmMs } : {}),
       sha256: d.artifact.sha256,
     };
   }

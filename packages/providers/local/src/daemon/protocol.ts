@@ -40,6 +40,8 @@ export interface DesiredFunction {
   readonly memorySize: number;
   readonly reservedConcurrency?: number;
   readonly provisionedConcurrency?: number;
+  /** Idle workers stop after this long (`provider.keepWarm`); default: the engine's. */
+  readonly keepWarmMs?: number;
   /** Absolute path of the zip on this machine and its sha256. */
   readonly artifact: { readonly path: string; readonly sha256: string };
   readonly routes: readonly DesiredRoute[];

@@ -14,9 +14,15 @@ import { VersionPool } from './worker-pool.js';
 import type { WorkerLaunch } from './worker-process.js';
 
 export interface FunctionEngineOptions {
-  /** Idle workers beyond `provisionedConcurrency` are stopped after this long. Default 5 minutes. */
+  /**
+   * Idle workers beyond `provisionedConcurrency` are stopped after this long, unless the version's spec sets its
+   * own `keepWarmMs`. Default 5 minutes.
+   */
   readonly keepWarmMs?: number;
-  /** How often idle workers are checked. Default: a quarter of `keepWarmMs`, between 10 ms and 30 s. */
+  /**
+   * How often idle workers are checked. Default: a quarter of `keepWarmMs`, between 10 ms and 30 s (a function's own
+   * shorter keep-warm is honoured at this granularity).
+   */
   readonly reapIntervalMs?: number;
   /** Max workers per function when `reservedConcurrency` is unset. Default 10. */
   readonly defaultReservedConcurrency?: number;

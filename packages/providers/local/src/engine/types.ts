@@ -28,6 +28,8 @@ export interface FunctionVersionSpec {
   readonly reservedConcurrency?: number;
   /** Workers kept warm at all times. */
   readonly provisionedConcurrency?: number;
+  /** Idle workers (beyond provisionedConcurrency) stop after this long; default: the engine's `keepWarmMs`. */
+  readonly keepWarmMs?: number;
   /** sha256 of the artifact: equal means unchanged. */
   readonly sha256: string;
 }

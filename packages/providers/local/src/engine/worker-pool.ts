@@ -179,8 +179,9 @@ export class VersionPool {
   }
 
   /** Stops workers idle longer than `keepWarmMs` (keeping `provisionedConcurrency`), and tops up provisioned ones. */
-  reap(now: number, keepWarmMs: number): void {
+  reap(now: number, defaultKeepWarmMs: number): void {
     if (this.state !== 'active') return;
+    const keepWarmMs = this.spec.keepWarmMs ?? defaultKeepWarmMs;
     while (this.idle.length > 0 && this.workers.size > this.provisioned && now - this.idle[0].idleSince >= keepWarmMs) {
       const w = this.idle.shift()!;
       this.workers.delete(w);

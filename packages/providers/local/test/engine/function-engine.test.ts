@@ -384,6 +384,28 @@ describe('scaling', () => {
     }
   });
 
+  it("a version's own keepWarmMs reaps its idle workers, others keep the engine's", async () => {
+    const local = createFunctionEngine({
+      genericPoolSize: 0,
+      defaultMemorySize: 256,
+      keepWarmMs: 60_000,
+      reapIntervalMs: 20,
+    });
+    try {
+      const short = nodeSpec('behaviours.hello', { keepWarmMs: 50 });
+      const long = nodeSpec('behaviours.hello');
+      local.activate(await local.prepare(short));
+      local.activate(await local.prepare(long));
+      await local.invoke(short.name, {});
+      await local.invoke(long.name, {});
+      const workers = (name: string) => local.stats().find((s) => s.name === name)?.workers;
+      expect(await waitFor(() => workers(short.name) === 0, 3000)).toBe(true);
+      expect(workers(long.name)).toBe(1);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('keeps provisionedConcurrency workers warm', async () => {
     const local = createFunctionEngine({ genericPoolSize: 0, keepWarmMs: 100, reapIntervalMs: 20 });
     try {

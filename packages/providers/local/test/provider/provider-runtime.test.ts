@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Artifact, FunctionEvent, FunctionSpec, ProgressReporter, ProviderContext, Service } from '@skyrun/core';
-import runtime from '../../src/provider-runtime.js';
+import runtime, { buildDeployRequest } from '../../src/provider-runtime.js';
 import definition from '../../src/definition.js';
 import { daemonStatus } from '../../src/client/launcher.js';
 import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
@@ -107,7 +107,7 @@ describe('the local provider runtime (in-process daemon)', () => {
     expect(definition.name).toBe('local');
     expect(definition.capabilities.events).toEqual(['http', 'httpApi', 'schedule']);
     expect(definition.capabilities.runtimes).toContain('nodejs20.x');
-    expect(Object.keys(definition.schema.provider ?? {})).toEqual(['port', 'apiPort']);
+    expect(Object.keys(definition.schema.provider ?? {})).toEqual(['port', 'apiPort', 'keepWarm']);
     expect(typeof (await definition.load()).apply).toBe('function');
   });
 
@@ -263,6 +263,16 @@ describe('the local provider runtime (in-process daemon)', () => {
     } finally {
       process.env.SKYRUN_HOME = join(tmp.dir, 'home');
     }
+  });
+
+  it('provider.keepWarm (seconds) becomes the keep-warm period of every function', () => {
+    const svc = service([spec('users', [])]);
+    const warm: Service = { ...svc, provider: { ...svc.provider, raw: { name: 'local', keepWarm: 30 } } };
+    const with30 = buildDeployRequest({ service: warm, options: {}, progress: recorder().progress }, [artifact]);
+    expect(with30.functions[0]!.keepWarmMs).toBe(30_000);
+    const without = buildDeployRequest({ service: svc, options: {}, progress: recorder().progress }, [artifact]);
+    expect(without.functions[0]!.keepWarmMs).toBeUndefined();
+    expect(definition.schema.provider?.keepWarm).toMatchObject({ type: 'integer', minimum: 0 });
   });
 
   it('refuses runtimes and image functions it cannot run', async () => {
