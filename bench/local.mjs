@@ -8,6 +8,8 @@
 // Latency: autocannon times every request with process.hrtime but records whole milliseconds (a bare server's
 // p99 reads 0 or 1 ms), so it runs here programmatically with its latency histogram recording microseconds;
 // the built-in generator records hrtime per request too. The first line of output says which one ran.
+// BENCH_BASELINE_ENGINE=/path/to/dist/engine/index.js also measures another build of the engine (e.g. an
+// older commit) in the same run, for before/after figures under the same machine conditions.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -57,8 +59,8 @@ async function serveBare() {
   server.listen(0, '127.0.0.1', () => console.log(`PORT ${server.address().port}`));
 }
 
-async function serveSkyrun() {
-  const { createFunctionEngine, createApiServer } = await import(pathToFileURL(ENGINE).href);
+async function serveSkyrun(enginePath = ENGINE) {
+  const { createFunctionEngine, createApiServer } = await import(pathToFileURL(enginePath).href);
   const dir = makeService();
   const engine = createFunctionEngine();
   engine.activate(await engine.prepare(helloSpec(dir)));
@@ -344,6 +346,14 @@ async function main() {
   const self = process.argv[1];
   const bare = await measureServer('bare node:http hello', [process.execPath, self, 'serve-bare'], '/');
   const sky = await measureServer('skyrun gateway + engine', [process.execPath, self, 'serve-skyrun'], '/hello');
+  const baselineEngine = process.env.BENCH_BASELINE_ENGINE;
+  const baseline = baselineEngine
+    ? await measureServer(
+        'skyrun, baseline engine',
+        [process.execPath, self, 'serve-skyrun', path.resolve(baselineEngine)],
+        '/hello',
+      )
+    : undefined;
   const offline = await measureOffline();
 
   const nodeE0 = median(Array.from({ length: 10 }, () => timeCommand(process.execPath, ['-e', '0'])));
@@ -355,6 +365,14 @@ async function main() {
   console.log('');
   budget('throughput: skyrun / bare', sky.rps / bare.rps, 0.5, 'above');
   budget('warm p99: skyrun / bare', sky.p99 / bare.p99, 2);
+  if (baseline) {
+    console.log(
+      `${'baseline engine: throughput / bare'.padEnd(44)} ${(baseline.rps / bare.rps).toFixed(2).padStart(6)}x`,
+    );
+    console.log(
+      `${'baseline engine: warm p99 / bare'.padEnd(44)} ${(baseline.p99 / bare.p99).toFixed(2).padStart(6)}x`,
+    );
+  }
   budget('cold start: skyrun / node -e 0', cold / nodeE0, 0.5);
   if (offline) budget('throughput: skyrun / serverless-offline', sky.rps / offline.rps, 10, 'above');
   if (sky.errors > 0) console.log(`skyrun: ${sky.errors} errors during load`);
@@ -362,7 +380,7 @@ async function main() {
 
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'serve-bare') await serveBare();
-else if (mode === 'serve-skyrun') await serveSkyrun();
+else if (mode === 'serve-skyrun') await serveSkyrun(rest[0]);
 else if (mode === 'load') await loadMode(rest[0], Number(rest[1]), Number(rest[2]));
 else if (mode === 'autocannon') await autocannonMode(rest[0], Number(rest[1]), Number(rest[2]));
 else await main();

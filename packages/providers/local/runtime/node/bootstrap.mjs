@@ -6,7 +6,6 @@ import net from 'node:net';
 import { loadHandler, runHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
 
 const channel = new net.Socket({ fd: 3, readable: true, writable: true });
-let pending = null;
 let handler = null;
 let meta = null;
 let current = null; // request id in flight
@@ -181,6 +180,19 @@ function fatal(kind, err) {
 process.on('uncaughtException', (err) => fatal('uncaughtException', err));
 process.on('unhandledRejection', (err) => fatal('unhandledRejection', err));
 
+// Frames are handled one at a time, in order: an invocation queued behind a running one starts when it is done.
+const inbox = [];
+let draining = false;
+async function drainInbox() {
+  draining = true;
+  while (inbox.length > 0) {
+    const msg = inbox.shift();
+    if (msg.t === 'invoke') await onInvoke(msg);
+    else await onLoad(msg);
+  }
+  draining = false;
+}
+
 let buf = null;
 channel.on('data', (chunk) => {
   buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
@@ -189,10 +201,9 @@ channel.on('data', (chunk) => {
     if (buf.length < 4 + len) break;
     const msg = JSON.parse(buf.toString('utf8', 4, 4 + len));
     buf = buf.length === 4 + len ? null : buf.subarray(4 + len);
-    if (msg.t === 'invoke') {
-      pending = pending ? pending.then(() => onInvoke(msg)) : onInvoke(msg);
-    } else if (msg.t === 'load') {
-      pending = onLoad(msg);
+    if (msg.t === 'invoke' || msg.t === 'load') {
+      inbox.push(msg);
+      if (!draining) void drainInbox();
     } else if (msg.t === 'exit') {
       process.exit(0);
     }
