@@ -37,6 +37,11 @@ interface Waiter {
 
 const TAIL_BYTES = 4096;
 /**
+ * Room a not yet formatted REPORT line is assumed to take in the tail: less than any REPORT line, so the tail
+ * keeps at least the last 4 KB (the final cut is by bytes).
+ */
+const REPORT_LINE_MIN = 100;
+/**
  * Queued invocations of handlers faster than this on average wait for a warm worker instead of starting
  * another: their queueing comes from CPU contention, which more processes make worse, not better.
  */
@@ -195,10 +200,20 @@ export class VersionPool {
     const { requestId } = invocation;
     const tail = new LogTail();
     const emit = this.ctx.hasLogListeners() ? this.ctx.emit : null;
-    const log = (message: string, raw: boolean): void => {
+    const log = (message: string | (() => string), raw: boolean): void => {
       const ts = Date.now();
-      tail.push(raw ? message : `${new Date(ts).toISOString()}\t${requestId}\t${message}`);
-      emit?.({ timestamp: ts, function: spec.name, version: spec.version, requestId, message });
+      if (emit) {
+        const text = typeof message === 'string' ? message : message();
+        tail.push(raw ? text : `${new Date(ts).toISOString()}\t${requestId}\t${text}`);
+        emit({ timestamp: ts, function: spec.name, version: spec.version, requestId, message: text });
+      } else if (typeof message === 'function') tail.pushLazy(message, REPORT_LINE_MIN);
+      else if (raw) tail.push(message);
+      // Nobody listens: the tail line is formatted only if the tail is read (an ISO time is 24 characters).
+      else
+        tail.pushLazy(
+          () => `${new Date(ts).toISOString()}\t${requestId}\t${message}`,
+          26 + requestId.length + message.length,
+        );
     };
     let started = 0;
     let initDurationMs: number | undefined;
@@ -241,7 +256,7 @@ export class VersionPool {
     outcome: Exclude<WorkerOutcome, { kind: 'not-started' }>,
     durationMs: number,
     initDurationMs: number | undefined,
-    log: (message: string, raw: boolean) => void,
+    log: (message: string | (() => string), raw: boolean) => void,
     tail: LogTail,
   ): InvocationResult {
     const spec = this.spec;
@@ -285,15 +300,16 @@ export class VersionPool {
     const billedDurationMs = billedDuration(durationMs);
     log(endLine(requestId), true);
     log(
-      reportLine({
-        requestId,
-        durationMs,
-        billedDurationMs,
-        memorySize: spec.memorySize,
-        maxMemoryUsedMB,
-        initDurationMs,
-        status,
-      }),
+      () =>
+        reportLine({
+          requestId,
+          durationMs,
+          billedDurationMs,
+          memorySize: spec.memorySize,
+          maxMemoryUsedMB,
+          initDurationMs,
+          status,
+        }),
       true,
     );
 
@@ -527,18 +543,32 @@ class PoolInvocationResult implements InvocationResult {
 
 /** The last 4 KB of an invocation's log, for `X-Amz-Log-Type: Tail`. */
 class LogTail {
-  private lines: string[] = [];
+  /** Lines, or functions that format them (when nobody listens to logs, formatting waits for `text()`). */
+  private lines: (string | (() => string))[] = [];
+  private sizes: number[] = [];
   private size = 0;
 
   push(line: string): void {
-    const l = line.length > TAIL_BYTES ? line.slice(-TAIL_BYTES) : line;
-    this.lines.push(l);
-    this.size += l.length + 1;
-    while (this.size - (this.lines[0].length + 1) >= TAIL_BYTES) this.size -= this.lines.shift()!.length + 1;
+    this.add(line.length > TAIL_BYTES ? line.slice(-TAIL_BYTES) : line, Math.min(line.length, TAIL_BYTES));
+  }
+
+  /** `length`: the formatted line's length, or less (never more). */
+  pushLazy(line: () => string, length: number): void {
+    this.add(line, Math.min(length, TAIL_BYTES));
+  }
+
+  private add(line: string | (() => string), length: number): void {
+    this.lines.push(line);
+    this.sizes.push(length + 1);
+    this.size += length + 1;
+    while (this.size - this.sizes[0] >= TAIL_BYTES) {
+      this.size -= this.sizes.shift()!;
+      this.lines.shift();
+    }
   }
 
   text(): string {
-    const s = this.lines.join('\n') + '\n';
+    const s = this.lines.map((l) => (typeof l === 'string' ? l : l().slice(-TAIL_BYTES))).join('\n') + '\n';
     const buf = Buffer.from(s, 'utf8');
     return buf.length <= TAIL_BYTES ? s : buf.subarray(buf.length - TAIL_BYTES).toString('utf8');
   }
