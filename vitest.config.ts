@@ -1,11 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// `skyrun-source` points a package's own imports at its TypeScript sources. Imports across
-// workspace packages (cli → core, provider → core) load the other package's `dist/`: vitest
-// passes resolve conditions on to natively loaded modules too, where `.ts` cannot load. So
-// `pnpm test` builds first, and a test run after editing core needs `pnpm build` again.
+// Tests import other workspace packages (cli → core, provider → core) through their package
+// exports, i.e. their built `dist/`: making vitest resolve them to `src/*.ts` also hands that
+// condition to modules Node loads natively (oclif's command loader), where `.ts` cannot load.
+// So `pnpm test` builds first; after editing core by hand, run `pnpm build` before a test.
 export default defineConfig({
-  resolve: { conditions: ['skyrun-source'] },
   test: {
     include: ['packages/**/*.test.ts', 'templates/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '**/*.live.test.ts'],
