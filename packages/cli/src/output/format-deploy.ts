@@ -5,13 +5,25 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `created 2 functions, 1 route; 1 function unchanged` */
 function describeChanges(result: DeployResult): string {
-  const counts = new Map<string, number>();
-  for (const change of result.changes) counts.set(change.action, (counts.get(change.action) ?? 0) + 1);
-  const parts = ['create', 'update', 'delete', 'unchanged']
-    .filter((a) => counts.get(a))
-    .map((a) => `${counts.get(a)} ${a === 'unchanged' ? 'unchanged' : `${a}d`}`);
-  return parts.length ? parts.join(', ') : 'no changes';
+  const byAction = new Map<string, Map<string, number>>();
+  for (const change of result.changes) {
+    const resources = byAction.get(change.action) ?? new Map<string, number>();
+    resources.set(change.resource, (resources.get(change.resource) ?? 0) + 1);
+    byAction.set(change.action, resources);
+  }
+  const words: Record<string, string> = { create: 'created', update: 'updated', delete: 'deleted' };
+  const parts: string[] = [];
+  for (const action of ['create', 'update', 'delete', 'unchanged']) {
+    const resources = byAction.get(action);
+    if (!resources) continue;
+    const list = [...resources].map(([resource, n]) => plural(n, resource)).join(', ');
+    parts.push(action === 'unchanged' ? `${list} unchanged` : `${words[action]} ${list}`);
+  }
+  return parts.length ? parts.join('; ') : 'no changes';
 }
 
 /** The summary at the end of a deploy: what, where, URLs. */
