@@ -1,9 +1,13 @@
 // skyrun local worker (Node.js). Started with a minimal environment as a *generic* worker, it waits on fd 3
 // for a `load` frame (function environment, code directory, handler), then serves one invocation at a time.
 // Protocol on fd 3 (a socketpair set up by the engine; stdout/stderr stay the function's own output):
-// frames of a 4-byte big-endian length followed by that many bytes of UTF-8 JSON.
+// frames of a 4-byte big-endian length followed by that many bytes of UTF-8 JSON; or, when the first byte is
+// 0x01, that byte, the JSON's length (4 bytes), the JSON and raw bytes (an HTTP request or response body).
+// An `http` frame carries an HTTP request: the event is built here and the result mapped to the response here
+// (http-adapter.mjs), so the engine forwards bytes and writes bytes.
 import net from 'node:net';
 import { loadHandler, runHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
+import { buildHttpEvent, mapHttpResult } from './http-adapter.mjs';
 
 const channel = new net.Socket({ fd: 3, readable: true, writable: true });
 let handler = null;
@@ -49,6 +53,19 @@ function send(obj) {
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32BE(body.length, 0);
   body.copy(frame, 4);
+  write(frame);
+}
+
+function sendWithBytes(json, bytes) {
+  const jsonLen = Buffer.byteLength(json, 'utf8');
+  const bytesLen = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
+  const frame = Buffer.allocUnsafe(9 + jsonLen + bytesLen);
+  frame.writeUInt32BE(5 + jsonLen + bytesLen, 0);
+  frame[4] = 1;
+  frame.writeUInt32BE(jsonLen, 5);
+  frame.write(json, 9, jsonLen, 'utf8');
+  if (typeof bytes === 'string') frame.write(bytes, 9 + jsonLen, bytesLen, 'utf8');
+  else bytes.copy(frame, 9 + jsonLen);
   write(frame);
 }
 
@@ -124,10 +141,42 @@ async function onInvoke(msg) {
   const t0 = performance.now();
   // The timeout runs from here: an invocation may have waited in the channel behind the previous one.
   const deadline = msg.deadline ?? Date.now() + msg.timeoutMs;
-  const outcome = await runHandler(handler, msg.event, meta, msg.id, deadline, msg.clientContext, hooks);
+  const http = msg.t === 'http' ? msg.r : null;
+  let outcome;
+  try {
+    const event = http ? buildHttpEvent(http, msg.body) : msg.event;
+    outcome = await runHandler(handler, event, meta, msg.id, deadline, msg.clientContext, hooks);
+  } catch (err) {
+    outcome = { ok: false, error: toErrorPayload(err) };
+  }
   current = null;
   const ms = performance.now() - t0;
   const d = ms.toFixed(3);
+  if (outcome.ok && http) {
+    let response;
+    try {
+      response = mapHttpResult(http.v, outcome.result);
+    } catch (err) {
+      outcome = {
+        ok: false,
+        error: {
+          errorType: 'Runtime.MarshalError',
+          errorMessage: `Unable to stringify response body: ${err && err.message}`,
+          stackTrace: [],
+        },
+      };
+    }
+    if (outcome.ok) {
+      const head = `{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB(ms)},"d":${d},"http":`;
+      if (response === undefined) sendWithBytes(`${head}null}`, '');
+      else
+        sendWithBytes(
+          `${head}{"statusCode":${response.statusCode},"headers":${JSON.stringify(response.headers)}}}`,
+          response.body,
+        );
+      return;
+    }
+  }
   if (outcome.ok) {
     const ser = serializeResult(outcome.result);
     if (ser.ok) {
@@ -187,7 +236,7 @@ async function drainInbox() {
   draining = true;
   while (inbox.length > 0) {
     const msg = inbox.shift();
-    if (msg.t === 'invoke') await onInvoke(msg);
+    if (msg.t === 'invoke' || msg.t === 'http') await onInvoke(msg);
     else await onLoad(msg);
   }
   draining = false;
@@ -199,9 +248,14 @@ channel.on('data', (chunk) => {
   while (buf !== null && buf.length >= 4) {
     const len = buf.readUInt32BE(0);
     if (buf.length < 4 + len) break;
-    const msg = JSON.parse(buf.toString('utf8', 4, 4 + len));
+    let msg;
+    if (buf[4] === 1) {
+      const jsonLen = buf.readUInt32BE(5);
+      msg = JSON.parse(buf.toString('utf8', 9, 9 + jsonLen));
+      msg.body = 4 + len > 9 + jsonLen ? buf.subarray(9 + jsonLen, 4 + len) : null;
+    } else msg = JSON.parse(buf.toString('utf8', 4, 4 + len));
     buf = buf.length === 4 + len ? null : buf.subarray(4 + len);
-    if (msg.t === 'invoke' || msg.t === 'load') {
+    if (msg.t === 'invoke' || msg.t === 'http' || msg.t === 'load') {
       inbox.push(msg);
       if (!draining) void drainInbox();
     } else if (msg.t === 'exit') {

@@ -169,6 +169,12 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
       return pool.invoke(event, invokeOptions);
     },
 
+    invokeHttp(name, request, body, done): void {
+      const pool = active.get(name);
+      if (!pool) done({ requestId: request.id, functionError: 'Unhandled' });
+      else pool.invokeHttp(request, body, done);
+    },
+
     has(name: string): boolean {
       return active.has(name);
     },

@@ -7,7 +7,12 @@
  * serialization 23-31k/s, and this framing over fd 3 46-53k/s. The framing is also what the Python
  * bootstrap speaks with nothing but `socket` and `struct`, and it lets the engine splice an already
  * serialised payload into a frame.
+ *
+ * A frame whose first byte is 0x01 (JSON never starts with it) carries bytes after its JSON: 0x01, the JSON's
+ * length (4 bytes, big-endian), the JSON, then raw bytes (an HTTP request or response body) that JSON would
+ * have to escape or base64-encode. The reader puts them in the message's `body`.
  */
+import type { HttpResponse } from '../../runtime/node/http-adapter.mjs';
 
 /** Messages a worker sends. */
 export type WorkerMessage =
@@ -34,6 +39,10 @@ export type WorkerMessage =
       readonly m: number;
       /** Handler run time in ms, measured in the worker. */
       readonly d?: number;
+      /** For an HTTP invocation (Node workers): the response, null for a malformed handler result. */
+      readonly http?: HttpResponse | null;
+      /** The response body (a frame with bytes). */
+      readonly body?: Buffer;
     }
   | { readonly t: 'fatal'; readonly error: WireError; readonly o: number; readonly e: number };
 
@@ -52,6 +61,22 @@ export function encodeFrame(json: string): Buffer {
   return frame;
 }
 
+/** One frame from a JSON text and raw bytes after it (see above). */
+export function encodeFrameWithBytes(json: string, bytes: Buffer | string | null): Buffer {
+  const jsonLen = Buffer.byteLength(json, 'utf8');
+  const bytesLen = bytes === null ? 0 : typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
+  const frame = Buffer.allocUnsafe(9 + jsonLen + bytesLen);
+  frame.writeUInt32BE(5 + jsonLen + bytesLen, 0);
+  frame[4] = 1;
+  frame.writeUInt32BE(jsonLen, 5);
+  frame.write(json, 9, 'utf8');
+  if (bytes !== null) {
+    if (typeof bytes === 'string') frame.write(bytes, 9 + jsonLen, 'utf8');
+    else bytes.copy(frame, 9 + jsonLen);
+  }
+  return frame;
+}
+
 /** Reassembles frames from a byte stream. */
 export class FrameReader {
   private buf: Buffer | null = null;
@@ -63,7 +88,12 @@ export class FrameReader {
     while (buf.length >= 4) {
       const len = buf.readUInt32BE(0);
       if (buf.length < 4 + len) break;
-      const message = JSON.parse(buf.toString('utf8', 4, 4 + len)) as WorkerMessage;
+      let message: WorkerMessage;
+      if (buf[4] === 1) {
+        const jsonLen = buf.readUInt32BE(5);
+        message = JSON.parse(buf.toString('utf8', 9, 9 + jsonLen)) as WorkerMessage;
+        (message as { body?: Buffer }).body = buf.subarray(9 + jsonLen, 4 + len);
+      } else message = JSON.parse(buf.toString('utf8', 4, 4 + len)) as WorkerMessage;
       buf = buf.subarray(4 + len);
       this.onMessage(message);
     }

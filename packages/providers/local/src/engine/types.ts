@@ -4,6 +4,9 @@
  * schedules, async queue, log storage). The daemon drives an engine through these types.
  */
 import type { CorsSettings } from '@skyrun/core';
+import type { HttpRequest, HttpResponse } from '../../runtime/node/http-adapter.mjs';
+
+export type { HttpRequest, HttpResponse };
 
 /** One deployable version of one function, code already extracted on disk. */
 export interface FunctionVersionSpec {
@@ -61,6 +64,15 @@ export interface InvokeOptions {
   readonly clientContext?: string;
 }
 
+/** The outcome of an HTTP request run by a function (see `FunctionEngine.invokeHttp`). */
+export interface HttpInvocationResult {
+  readonly requestId: string;
+  /** `Unhandled` (threw/crashed/oom/exit, or no such function) or `TimedOut`; absent on success. */
+  readonly functionError?: 'Unhandled' | 'TimedOut';
+  /** The response; absent with `functionError` or when the handler's result is not a valid proxy response. */
+  readonly response?: HttpResponse;
+}
+
 /** One line a function (or the runtime: START/END/REPORT) wrote. */
 export interface LogRecord {
   /** Epoch ms. */
@@ -98,6 +110,18 @@ export interface FunctionEngine {
   discard(prepared: PreparedVersion): Promise<void>;
   /** Invoke the active version of a deployed function (by deployed name). Never rejects for handler failures. */
   invoke(name: string, event: unknown, options?: InvokeOptions): Promise<InvocationResult>;
+  /**
+   * Runs a function for an HTTP request: the API Gateway event is built from `request` and `body`, and the
+   * handler's result mapped to the response, next to the handler where the worker can (Node), else in the
+   * engine. Calls `done` once, never with an exception. Optional: the gateway builds the event itself and
+   * uses `invoke` when an engine lacks it.
+   */
+  invokeHttp?(
+    name: string,
+    request: HttpRequest,
+    body: Buffer | null,
+    done: (result: HttpInvocationResult) => void,
+  ): void;
   has(name: string): boolean;
   remove(name: string): Promise<void>;
   stats(): readonly FunctionStats[];

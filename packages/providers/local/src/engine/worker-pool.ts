@@ -1,10 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
+import { buildHttpEvent, mapHttpResult, type HttpRequest } from '../../runtime/node/http-adapter.mjs';
 import { FunctionInitError } from './errors.js';
 import { billedDuration, endLine, logStreamName, reportLine, startLine, timeoutMessage } from './lambda-format.js';
 import type { WireError } from './protocol.js';
 import { NODE_BOOTSTRAP, type RuntimeKind } from './runtime-paths.js';
-import type { FunctionStats, FunctionVersionSpec, InvocationResult, InvokeOptions, LogRecord } from './types.js';
+import { nextRequestId } from './request-id.js';
+import type {
+  FunctionStats,
+  FunctionVersionSpec,
+  HttpInvocationResult,
+  InvocationResult,
+  InvokeOptions,
+  LogRecord,
+} from './types.js';
 import type { GenericWorkerPool } from './warm-pool.js';
 import { describeExit, type WorkerOutcome, type WorkerProcess } from './worker-process.js';
 
@@ -25,7 +33,9 @@ export interface PoolContext {
 /** One invocation on its way to a worker. */
 interface Invocation {
   readonly requestId: string;
-  readonly eventJson: string;
+  readonly eventJson?: string;
+  /** An HTTP request a Node worker maps itself (event and response); its log tail is never read. */
+  readonly http?: { readonly request: HttpRequest; readonly body: Buffer | null };
   readonly clientContext?: string;
   readonly resolve: (result: InvocationResult) => void;
 }
@@ -123,7 +133,7 @@ export class VersionPool {
   }
 
   invoke(event: unknown, options?: InvokeOptions): Promise<InvocationResult> {
-    const requestId = options?.requestId ?? randomUUID();
+    const requestId = options?.requestId ?? nextRequestId();
     let eventJson: string;
     try {
       eventJson = JSON.stringify(event === undefined ? null : event) ?? 'null';
@@ -138,6 +148,50 @@ export class VersionPool {
     return new Promise<InvocationResult>((resolve) =>
       this.dispatch({ requestId, eventJson, clientContext: options?.clientContext, resolve }),
     );
+  }
+
+  /**
+   * An HTTP request: a Node worker builds the event and maps the result itself (the engine forwards the raw
+   * request and gets the response); for other runtimes the engine does, with the same adapter.
+   */
+  invokeHttp(request: HttpRequest, body: Buffer | null, done: (result: HttpInvocationResult) => void): void {
+    const requestId = request.id;
+    if (this.kind === 'node') {
+      this.dispatch({
+        requestId,
+        http: { request, body },
+        resolve: (r) =>
+          done(
+            r.functionError
+              ? { requestId, functionError: r.functionError }
+              : { requestId, response: (r.payload as HttpInvocationResult['response'] | null) ?? undefined },
+          ),
+      });
+      return;
+    }
+    let eventJson: string;
+    try {
+      eventJson = JSON.stringify(buildHttpEvent(request, body));
+    } catch {
+      done({ requestId, functionError: 'Unhandled' });
+      return;
+    }
+    this.dispatch({
+      requestId,
+      eventJson,
+      resolve: (r) => {
+        if (r.functionError) done({ requestId, functionError: r.functionError });
+        else {
+          let response: HttpInvocationResult['response'];
+          try {
+            response = mapHttpResult(request.v, r.payload);
+          } catch {
+            response = undefined;
+          }
+          done({ requestId, response });
+        }
+      },
+    });
   }
 
   private dispatch(invocation: Invocation): void {
@@ -200,11 +254,14 @@ export class VersionPool {
     const { requestId } = invocation;
     const tail = new LogTail();
     const emit = this.ctx.hasLogListeners() ? this.ctx.emit : null;
+    // Nobody reads an HTTP invocation's tail: with nobody listening either, its lines go nowhere.
+    const keepTail = invocation.http === undefined;
     const log = (message: string | (() => string), raw: boolean): void => {
+      if (!emit && !keepTail) return;
       const ts = Date.now();
       if (emit) {
         const text = typeof message === 'string' ? message : message();
-        tail.push(raw ? text : `${new Date(ts).toISOString()}\t${requestId}\t${text}`);
+        if (keepTail) tail.push(raw ? text : `${new Date(ts).toISOString()}\t${requestId}\t${text}`);
         emit({ timestamp: ts, function: spec.name, version: spec.version, requestId, message: text });
       } else if (typeof message === 'function') tail.pushLazy(message, REPORT_LINE_MIN);
       else if (raw) tail.push(message);
@@ -221,13 +278,14 @@ export class VersionPool {
     worker.submit({
       requestId,
       eventJson: invocation.eventJson,
+      http: invocation.http,
       timeoutMs: spec.timeoutMs,
       clientContext: invocation.clientContext,
       onStart: () => {
         started = performance.now();
         initDurationMs = worker.fresh ? worker.initDurationMs : undefined;
         worker.fresh = false;
-        log(startLine(requestId, spec.version), true);
+        if (emit || keepTail) log(startLine(requestId, spec.version), true);
       },
       onLine: (_stream, line) => log(line, false),
       onDone: (outcome) => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { encodeFrame, FrameReader, type WireError, type WorkerMessage } from './protocol.js';
+import type { HttpRequest } from '../../runtime/node/http-adapter.mjs';
+import { encodeFrame, encodeFrameWithBytes, FrameReader, type WireError, type WorkerMessage } from './protocol.js';
 import { LineSplitter } from './line-splitter.js';
 import type { RuntimeKind } from './runtime-paths.js';
 
@@ -49,7 +50,9 @@ export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 /** One invocation handed to a worker. */
 export interface InvokeJob {
   readonly requestId: string;
-  readonly eventJson: string;
+  /** The event, or (Node workers) `http`: an HTTP request the worker turns into the event, its result into the response. */
+  readonly eventJson?: string;
+  readonly http?: { readonly request: HttpRequest; readonly body: Buffer | null };
   /** The worker is killed when the handler runs longer; counted from `onStart`. */
   readonly timeoutMs: number;
   readonly clientContext?: string;
@@ -206,10 +209,19 @@ export class WorkerProcess {
     }
     const p: PendingInvoke = { job };
     this.queue.push(p);
-    const cc = job.clientContext === undefined ? '' : `,"clientContext":${JSON.stringify(job.clientContext)}`;
-    this.send(
-      `{"t":"invoke","id":${JSON.stringify(job.requestId)},"timeoutMs":${job.timeoutMs}${cc},"event":${job.eventJson}}`,
-    );
+    if (job.http) {
+      this.sendFrame(
+        encodeFrameWithBytes(
+          `{"t":"http","id":${JSON.stringify(job.requestId)},"timeoutMs":${job.timeoutMs},"r":${JSON.stringify(job.http.request)}}`,
+          job.http.body,
+        ),
+      );
+    } else {
+      const cc = job.clientContext === undefined ? '' : `,"clientContext":${JSON.stringify(job.clientContext)}`;
+      this.send(
+        `{"t":"invoke","id":${JSON.stringify(job.requestId)},"timeoutMs":${job.timeoutMs}${cc},"event":${job.eventJson ?? 'null'}}`,
+      );
+    }
     if (this.queue.length === 1) this.startHead();
   }
 
@@ -283,13 +295,17 @@ export class WorkerProcess {
    * one write: on a small machine every syscall and every wake-up of the worker counts.
    */
   private send(json: string): void {
+    this.sendFrame(encodeFrame(json));
+  }
+
+  private sendFrame(frame: Buffer): void {
     if (this.channel.destroyed) return;
     if (!this.corked) {
       this.corked = true;
       this.channel.cork();
       setImmediate(this.uncork);
     }
-    this.channel.write(encodeFrame(json));
+    this.channel.write(frame);
   }
 
   private corked = false;
@@ -422,7 +438,7 @@ export class WorkerProcess {
     this.queue.shift();
     if (this.queue.length === 0) this.headTimer?.unref();
     if (p.guard) clearTimeout(p.guard);
-    if (r.ok) p.job.onDone({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m, handlerMs: r.d });
+    if (r.ok) p.job.onDone({ kind: 'ok', payload: payloadOf(r), maxMemoryUsedMB: r.m, handlerMs: r.d });
     else
       p.job.onDone({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true, handlerMs: r.d });
     if (r.fatal === true) {
@@ -460,7 +476,7 @@ export class WorkerProcess {
       if (p.result) {
         // The result made it out before the process ended (e.g. an uncaught error after it): keep it.
         const r = p.result;
-        if (r.ok) p.job.onDone({ kind: 'ok', payload: r.payload ?? null, maxMemoryUsedMB: r.m });
+        if (r.ok) p.job.onDone({ kind: 'ok', payload: payloadOf(r), maxMemoryUsedMB: r.m });
         else p.job.onDone({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true });
       } else {
         p.job.onDone({ kind: 'exit', code: info.code, signal: info.signal, oom: this.oom });
@@ -469,6 +485,15 @@ export class WorkerProcess {
     this.abandonQueued();
     this.onExit?.(this);
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The handler's result; for an HTTP invocation the response (null: a malformed handler result). */
+function payloadOf(r: Extract<WorkerMessage, { t: 'result' }>): unknown {
+  if (r.http === undefined) return r.payload ?? null;
+  if (r.http === null) return null;
+  return { statusCode: r.http.statusCode, headers: r.http.headers, body: r.body ?? EMPTY };
 }
 
 const SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFunctionEngine } from '../../src/engine/function-engine.js';
+import { createApiServer } from '../../src/engine/http/gateway.js';
 import { invokeInProcess } from '../../src/engine/invoke-local.js';
 import type { FunctionEngine, LogRecord } from '../../src/engine/types.js';
 import { NODE_FIXTURES, PYTHON_FIXTURES, nodeSpec } from './helpers.js';
@@ -60,6 +61,37 @@ describe.skipIf(!hasPython)('python runtime (needs python3 on PATH)', () => {
       await expect(
         engine.prepare(nodeSpec(handler, { codeDir: PYTHON_FIXTURES, runtime: 'python3.12' })),
       ).rejects.toMatchObject({ errorType });
+    }
+  });
+
+  it('serves HTTP: the engine maps the event and the response for a python worker', async () => {
+    const engine = createFunctionEngine({ genericPoolSize: 0, defaultMemorySize: 256 });
+    engines.push(engine);
+    const spec = nodeSpec('http.handler', { codeDir: PYTHON_FIXTURES, runtime: 'python3.11' });
+    engine.activate(await engine.prepare(spec));
+    const api = createApiServer({
+      engine,
+      routes: [
+        {
+          service: 'svc',
+          stage: 'dev',
+          api: 'http',
+          payloadVersion: '2.0',
+          method: 'GET',
+          path: '/py/{rest+}',
+          functionName: spec.name,
+        },
+      ],
+    });
+    const { url } = await api.listen();
+    try {
+      const res = await fetch(`${url}/py/a/b?x=1`);
+      expect(res.status).toBe(201);
+      expect(res.headers.get('x-runtime')).toBe('python');
+      expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await res.text()).toBe('/py/a/b');
+    } finally {
+      await api.close();
     }
   });
 

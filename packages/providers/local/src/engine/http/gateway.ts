@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FunctionEngine, HttpRoute, InvocationResult } from '../types.js';
+import { buildHttpEvent, mapHttpResult } from '../../../runtime/node/http-adapter.mjs';
+import { nextRequestId } from '../request-id.js';
+import type { FunctionEngine, HttpInvocationResult, HttpRequest, HttpResponse, HttpRoute } from '../types.js';
 import { applyCorsHeaders, preflightHeaders, type HeaderMap } from './cors.js';
-import { buildV1Event, buildV2Event, type RequestFacts } from './events.js';
-import { mapV1Response, mapV2Response, type MappedResponse } from './responses.js';
 import { RouteTable } from './route-table.js';
 
 /** API Gateway's payload limit. */
@@ -74,6 +74,40 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     res.end(body);
   }
 
+  /** A handler's response: its header list goes to the socket as it is, with the gateway's own headers. */
+  function sendResponse(res: ServerResponse, requestId: string, response: HttpResponse): void {
+    const body = response.body;
+    const headers = response.headers;
+    headers.push(
+      'x-amzn-requestid',
+      requestId,
+      'apigw-requestid',
+      requestId,
+      'content-length',
+      String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
+    );
+    res.writeHead(response.statusCode, headers);
+    res.end(body);
+  }
+
+  function sendWithCors(
+    res: ServerResponse,
+    requestId: string,
+    response: HttpResponse,
+    route: HttpRoute,
+    origin: string | undefined,
+  ): void {
+    const headers: HeaderMap = {};
+    const list = response.headers;
+    for (let i = 0; i < list.length; i += 2) {
+      const k = list[i];
+      const prev = headers[k];
+      headers[k] = prev === undefined ? list[i + 1] : [...(Array.isArray(prev) ? prev : [prev]), list[i + 1]];
+    }
+    applyCorsHeaders(headers, route.cors!, origin);
+    send(res, requestId, response.statusCode, headers, response.body);
+  }
+
   /**
    * Error answers carry API Gateway's message and the request id. Wrong method: a REST api answers 403
    * `Missing Authentication Token` (API Gateway's answer for any method/resource it has no integration for);
@@ -99,7 +133,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const requestId = randomUUID();
+    const requestId = nextRequestId();
     const timeEpoch = Date.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -145,21 +179,25 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       sendError(res, requestId, 413, 'Request Entity Too Large', { connection: 'close' });
       return;
     }
-    const facts = (body: Buffer | null): RequestFacts => ({
-      requestId,
+    const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
+    const request: HttpRequest = {
+      v: route.payloadVersion,
+      id: requestId,
       method,
       path,
-      rawQueryString,
-      body,
-      sourceIp: sourceIpOf(req),
-      timeEpoch,
+      query: rawQueryString,
+      headers: req.rawHeaders,
+      ip: sourceIpOf(req),
+      time: timeEpoch,
+      httpVersion: req.httpVersion,
       apiId: mount.apiId,
-      domainName: req.headers.host ?? 'localhost',
-    });
-
-    const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
+      resource: route.path,
+      routeMethod: route.method,
+      stage: route.stage,
+      params: match.pathParameters,
+    };
     if (!hasBody) {
-      dispatch(req, res, facts(null), route, match.pathParameters);
+      dispatch(req, res, request, route, null);
       return;
     }
     const chunks: Buffer[] = [];
@@ -177,7 +215,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!tooLarge) dispatch(req, res, facts(Buffer.concat(chunks, size)), route, match.pathParameters);
+      if (!tooLarge) dispatch(req, res, request, route, Buffer.concat(chunks, size));
     });
     req.on('error', () => res.destroy());
   }
@@ -185,45 +223,43 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   function dispatch(
     req: IncomingMessage,
     res: ServerResponse,
-    facts: RequestFacts,
+    request: HttpRequest,
     route: HttpRoute,
-    pathParameters: Record<string, string> | null,
+    body: Buffer | null,
   ): void {
-    const event =
-      route.payloadVersion === '1.0'
-        ? buildV1Event(req, facts, route, pathParameters)
-        : buildV2Event(req, facts, route, pathParameters);
-    const origin = req.headers.origin;
-    const cors = route.cors;
-    const corsExtra = (): HeaderMap => {
-      const h: HeaderMap = {};
-      if (cors) applyCorsHeaders(h, cors, origin);
-      return h;
+    const onResult = (result: HttpInvocationResult): void => {
+      if (res.destroyed) return;
+      const response = result.response;
+      if (response !== undefined && result.functionError === undefined) {
+        if (route.cors) sendWithCors(res, request.id, response, route, req.headers.origin);
+        else sendResponse(res, request.id, response);
+        return;
+      }
+      const corsExtra: HeaderMap = {};
+      if (route.cors) applyCorsHeaders(corsExtra, route.cors, req.headers.origin);
+      if (result.functionError === 'TimedOut') sendError(res, request.id, 504, 'Endpoint request timed out', corsExtra);
+      else sendError(res, request.id, 502, 'Internal server error', corsExtra);
     };
-    engine.invoke(route.functionName, event, { requestId: facts.requestId }).then(
-      (result: InvocationResult) => {
-        if (res.destroyed) return;
-        if (result.functionError === 'TimedOut') {
-          sendError(res, facts.requestId, 504, 'Endpoint request timed out', corsExtra());
-          return;
+    if (engine.invokeHttp) {
+      engine.invokeHttp(route.functionName, request, body, onResult);
+      return;
+    }
+    // An engine without invokeHttp: the event and the response are mapped here, with the same adapter.
+    engine.invoke(route.functionName, buildHttpEvent(request, body), { requestId: request.id }).then(
+      (result) => {
+        if (result.functionError) onResult({ requestId: request.id, functionError: result.functionError });
+        else {
+          let response: HttpResponse | undefined;
+          try {
+            response = mapHttpResult(request.v, result.payload);
+          } catch {
+            response = undefined;
+          }
+          onResult({ requestId: request.id, response });
         }
-        if (result.functionError) {
-          sendError(res, facts.requestId, 502, 'Internal server error', corsExtra());
-          return;
-        }
-        const mapped: MappedResponse | undefined =
-          route.payloadVersion === '1.0' ? mapV1Response(result.payload) : mapV2Response(result.payload);
-        if (!mapped) {
-          sendError(res, facts.requestId, 502, 'Internal server error', corsExtra());
-          return;
-        }
-        if (cors) applyCorsHeaders(mapped.headers, cors, origin);
-        send(res, facts.requestId, mapped.statusCode, mapped.headers, mapped.body);
       },
-      () => {
-        // The route names a function that is not deployed (or was just removed).
-        if (!res.destroyed) sendError(res, facts.requestId, 502, 'Internal server error', corsExtra());
-      },
+      // The route names a function that is not deployed (or was just removed).
+      () => onResult({ requestId: request.id, functionError: 'Unhandled' }),
     );
   }
 
