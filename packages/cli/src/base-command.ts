@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import type { LoadedService, ProgressReporter, SkyrunWarning } from '@skyrun/core';
+import type { CommandContext, HookEngine, LoadedService, ProgressReporter, SkyrunWarning } from '@skyrun/core';
 import { createProgressReporter } from './output/progress-reporter.js';
 import { printError } from './output/print-error.js';
 
@@ -66,6 +66,18 @@ export abstract class SkyrunCommand extends Command {
     });
     this.reportWarnings(loaded.warnings, progress);
     return loaded;
+  }
+
+  /** Load the service and build what a core operation takes: its context and a fresh hook engine. */
+  protected async commandContext<C extends CommandContext = CommandContext>(
+    flags: Record<string, unknown> & { verbose?: boolean },
+  ): Promise<{ context: CommandContext; hooks: HookEngine<C> }> {
+    const progress = this.progress(flags);
+    const [loaded, { HookEngine }] = await Promise.all([
+      this.loadService(flags, progress),
+      import('@skyrun/core/lifecycle/index'),
+    ]);
+    return { context: { loaded, options: this.cliOptions(flags), progress }, hooks: new HookEngine<C>() };
   }
 
   protected reportWarnings(warnings: readonly SkyrunWarning[], progress: ProgressReporter): void {

@@ -8,13 +8,9 @@ export default class Info extends SkyrunCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Info);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
-    const [{ HookEngine }, { serviceInfo }] = await Promise.all([
-      import('@skyrun/core/lifecycle/index'),
-      import('@skyrun/core/operations/verbs'),
-    ]);
-    const info = await serviceInfo({ loaded, options: this.cliOptions(flags), progress }, new HookEngine());
+    const { context, hooks } = await this.commandContext(flags);
+    const { serviceInfo } = await import('@skyrun/core/operations/verbs');
+    const info = await serviceInfo(context, hooks);
     this.log(formatInfo(info));
     return info;
   }

@@ -18,13 +18,9 @@ export default class Logs extends SkyrunCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Logs);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
-    const [{ HookEngine }, { functionLogs }] = await Promise.all([
-      import('@skyrun/core/lifecycle/index'),
-      import('@skyrun/core/operations/verbs'),
-    ]);
-    const lines = await functionLogs({ loaded, options: this.cliOptions(flags), progress }, new HookEngine(), {
+    const { context, hooks } = await this.commandContext(flags);
+    const { functionLogs } = await import('@skyrun/core/operations/verbs');
+    const lines = await functionLogs(context, hooks, {
       functionKey: flags.function,
       startTime: flags.startTime,
       filter: flags.filter,

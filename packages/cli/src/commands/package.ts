@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { PackagingContext } from '@skyrun/core';
 import { SkyrunCommand } from '../base-command.js';
 import { formatPackageSummary } from '../output/format-package.js';
 
@@ -14,16 +15,9 @@ export default class Package extends SkyrunCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Package);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
-    const [{ HookEngine }, { runPackage }] = await Promise.all([
-      import('@skyrun/core/lifecycle/index'),
-      import('@skyrun/core/operations/package'),
-    ]);
-    const manifest = await runPackage(
-      { loaded, options: this.cliOptions(flags), progress, packageDir: flags.package },
-      new HookEngine(),
-    );
+    const { context, hooks } = await this.commandContext<PackagingContext>(flags);
+    const { runPackage } = await import('@skyrun/core/operations/package');
+    const manifest = await runPackage({ ...context, packageDir: flags.package }, hooks);
     this.log(formatPackageSummary(manifest));
     return manifest;
   }

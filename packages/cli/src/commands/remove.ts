@@ -7,14 +7,10 @@ export default class Remove extends SkyrunCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Remove);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
-    const [{ HookEngine }, { removeService }] = await Promise.all([
-      import('@skyrun/core/lifecycle/index'),
-      import('@skyrun/core/operations/verbs'),
-    ]);
-    const result = await removeService({ loaded, options: this.cliOptions(flags), progress }, new HookEngine());
-    const { service } = loaded;
+    const { context, hooks } = await this.commandContext(flags);
+    const { removeService } = await import('@skyrun/core/operations/verbs');
+    const result = await removeService(context, hooks);
+    const { service } = context.loaded;
     this.log(
       `Removed ${service.name} (stage ${service.stage}) from ${service.provider.name}: ${result.removed.length} function(s).`,
     );

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { HookEngine } from '../lifecycle/index.js';
+import { LIFECYCLE_EVENTS, type HookEngine, type LifecycleEvent } from '../lifecycle/index.js';
 import { packageService, readPackageManifest, type PackageManifest } from '../packaging/index.js';
 import type { Artifact } from '../provider/contract.js';
 import { SkyrunError } from '../errors/index.js';
@@ -12,15 +12,10 @@ export interface PackagingContext extends CommandContext {
   artifacts?: readonly Artifact[];
 }
 
-export const PACKAGE_EVENTS = [
-  'package:cleanup',
-  'package:initialize',
-  'package:setupProviderConfiguration',
-  'package:createDeploymentArtifacts',
-  'package:compileFunctions',
-  'package:compileEvents',
-  'package:finalize',
-] as const;
+/** The `package:*` lifecycle events, in order. */
+export const PACKAGE_EVENTS: readonly LifecycleEvent[] = LIFECYCLE_EVENTS.filter((event) =>
+  event.startsWith('package:'),
+);
 
 export function packageDirectory(ctx: PackagingContext): string {
   const { serviceDir } = ctx.loaded.service;

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { DeployFunctionContext } from '@skyrun/core';
 import { SkyrunCommand } from '../../base-command.js';
 import { formatDeploySummary } from '../../output/format-deploy.js';
 
@@ -16,16 +17,9 @@ export default class DeployFunction extends SkyrunCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(DeployFunction);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
-    const [{ HookEngine }, { deployOneFunction }] = await Promise.all([
-      import('@skyrun/core/lifecycle/index'),
-      import('@skyrun/core/operations/deploy'),
-    ]);
-    const result = await deployOneFunction(
-      { loaded, options: this.cliOptions(flags), progress, functionKey: flags.function },
-      new HookEngine(),
-    );
+    const { context, hooks } = await this.commandContext<DeployFunctionContext>(flags);
+    const { deployOneFunction } = await import('@skyrun/core/operations/deploy');
+    const result = await deployOneFunction({ ...context, functionKey: flags.function }, hooks);
     this.log(formatDeploySummary(result));
     return result;
   }

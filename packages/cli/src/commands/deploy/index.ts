@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { DeployContext } from '@skyrun/core';
 import { SkyrunCommand } from '../../base-command.js';
 import { formatDeploySummary } from '../../output/format-deploy.js';
 
@@ -21,21 +22,11 @@ export default class Deploy extends SkyrunCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Deploy);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
-    const [{ HookEngine }, { deployService }] = await Promise.all([
-      import('@skyrun/core/lifecycle/index'),
-      import('@skyrun/core/operations/deploy'),
-    ]);
+    const { context, hooks } = await this.commandContext<DeployContext>(flags);
+    const { deployService } = await import('@skyrun/core/operations/deploy');
     const result = await deployService(
-      {
-        loaded,
-        options: this.cliOptions(flags),
-        progress,
-        packageDir: flags.package,
-        usePackaged: flags.package !== undefined,
-      },
-      new HookEngine(),
+      { ...context, packageDir: flags.package, usePackaged: flags.package !== undefined },
+      hooks,
     );
     this.log(formatDeploySummary(result));
     return result;

@@ -25,13 +25,9 @@ export default class Invoke extends SkyrunCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Invoke);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
-    const [{ HookEngine }, { invokeFunction }] = await Promise.all([
-      import('@skyrun/core/lifecycle/index'),
-      import('@skyrun/core/operations/verbs'),
-    ]);
-    const result = await invokeFunction({ loaded, options: this.cliOptions(flags), progress }, new HookEngine(), {
+    const { context, hooks } = await this.commandContext(flags);
+    const { invokeFunction } = await import('@skyrun/core/operations/verbs');
+    const result = await invokeFunction(context, hooks, {
       functionKey: flags.function,
       data: flags.data,
       path: flags.path,

@@ -24,22 +24,18 @@ export default class InvokeLocal extends SkyrunCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(InvokeLocal);
-    const progress = this.progress(flags);
-    const loaded = await this.loadService(flags, progress);
+    const { context } = await this.commandContext(flags);
     const [{ invokeLocally }, { invokeInProcess }] = await Promise.all([
       import('@skyrun/core/operations/invoke-local'),
       import('@skyrun/provider-local'),
     ]);
-    const result = await invokeLocally(
-      { loaded, options: this.cliOptions(flags), progress },
-      {
-        functionKey: flags.function,
-        data: flags.data,
-        path: flags.path,
-        env: flags.env,
-        runner: invokeInProcess,
-      },
-    );
+    const result = await invokeLocally(context, {
+      functionKey: flags.function,
+      data: flags.data,
+      path: flags.path,
+      env: flags.env,
+      runner: invokeInProcess,
+    });
     if (!this.jsonEnabled()) printInvokeResult(result);
     if (result.functionError) process.exitCode = 6;
     return result;

@@ -35,6 +35,23 @@ interface HandlerRuntime {
   toErrorPayload(err: unknown): WireError;
 }
 
+/** The function's environment plus the variables Lambda sets for `$LATEST`. */
+function lambdaEnvironment(
+  options: InvokeInProcessOptions,
+  memorySize: number,
+  region: string,
+): Record<string, string> {
+  return {
+    ...options.env,
+    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
+    AWS_REGION: options.env?.AWS_REGION ?? region,
+    LAMBDA_TASK_ROOT: options.codeDir,
+    _HANDLER: options.handler,
+  };
+}
+
 /**
  * `skyrun invoke local`: runs a handler without the daemon. Node handlers run in this process with the same
  * loader and context as the worker bootstrap (runtime/node/handler-runtime.mjs); the function's environment
@@ -48,15 +65,7 @@ export async function invokeInProcess(options: InvokeInProcessOptions): Promise<
   const memorySize = options.memorySize ?? 1024;
   const region = options.region ?? 'us-east-1';
   const rt = (await import(NODE_HANDLER_RUNTIME_URL)) as HandlerRuntime;
-  const env: Record<string, string> = {
-    ...options.env,
-    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
-    AWS_REGION: options.env?.AWS_REGION ?? region,
-    LAMBDA_TASK_ROOT: options.codeDir,
-    _HANDLER: options.handler,
-  };
+  const env = lambdaEnvironment(options, memorySize, region);
   const saved = new Map<string, string | undefined>();
   for (const [k, v] of Object.entries(env)) {
     saved.set(k, process.env[k]);
@@ -154,16 +163,7 @@ async function invokePythonOnce(options: InvokeInProcessOptions): Promise<Invoca
       await worker.load({
         codeDir: options.codeDir,
         handler: options.handler,
-        env: {
-          ...minimalEnv(),
-          ...options.env,
-          AWS_LAMBDA_FUNCTION_NAME: options.functionName,
-          AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
-          AWS_REGION: options.env?.AWS_REGION ?? region,
-          LAMBDA_TASK_ROOT: options.codeDir,
-          _HANDLER: options.handler,
-        },
+        env: { ...minimalEnv(), ...lambdaEnvironment(options, memorySize, region) },
         functionName: options.functionName,
         functionVersion: '$LATEST',
         memorySize,
