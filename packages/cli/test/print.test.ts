@@ -95,6 +95,16 @@ describe('skyrun print', () => {
     expect(result.stderr).toContain('--provider local');
   });
 
+  it('says once that plugins are not loaded, and still prints', async () => {
+    const result = await runCli(['print', '--path', 'plugins', '--format', 'text'], {
+      cwd: path.join(FIXTURES, 'print-plugins'),
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe('serverless-offline\nserverless-esbuild');
+    expect(result.stderr.match(/Warning:/g)).toHaveLength(1);
+    expect(result.stderr).toContain('serverless.yml:3:3: skyrun does not load Serverless Framework plugins yet');
+  });
+
   it('explains a missing service file', async () => {
     const result = await runCli(['print'], { cwd: FIXTURES });
     expect(result.status).toBe(3);

@@ -69,6 +69,19 @@ export async function loadService(options: LoadServiceOptions): Promise<LoadedSe
     resolved,
     config: validated.config,
     provider,
-    warnings: [...resolved.warnings, ...validated.warnings],
+    warnings: [...resolved.warnings, ...validated.warnings, ...pluginWarnings(service, resolved)],
   };
+}
+
+/** Plugins are not loaded yet: say so once instead of ignoring them silently. */
+function pluginWarnings(service: Service, resolved: ResolvedConfiguration): SkyrunWarning[] {
+  if (service.plugins.length === 0) return [];
+  return [
+    {
+      code: 'PLUGINS_NOT_LOADED',
+      message: `skyrun does not load Serverless Framework plugins yet; these are skipped: ${service.plugins.join(', ')}.`,
+      hint: 'The local runtime replaces serverless-offline, and build.esbuild replaces serverless-esbuild / serverless-plugin-typescript. Remove the others from plugins: or keep them for the Serverless Framework.',
+      location: resolved.locate(['plugins']),
+    },
+  ];
 }
