@@ -1,5 +1,5 @@
 // `skyrun package` and `skyrun deploy --package DIR` through the built binary.
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -34,6 +34,21 @@ it('packages into --package DIR with a summary table, then deploys exactly that 
   expect(result.changes.map((c: { action: string }) => c.action)).toContain('create');
   expect((await fetch(result.endpoints[0].url)).status).toBe(200);
   expect(existsSync(path.join(dir, '.serverless'))).toBe(false);
+});
+
+it('deploy function replaces one function and leaves the others at their version', async () => {
+  const handler = path.join(dir, 'handler.js');
+  writeFileSync(handler, readFileSync(handler, 'utf8').replace('Hello, ${', 'Howdy, ${'));
+  const result = await runCli(['deploy', 'function', '-f', 'hello', '--json'], { cwd: dir, env });
+  expect(result.status, result.stderr).toBe(0);
+  const deployed = JSON.parse(result.stdout);
+  const versions = Object.fromEntries(
+    deployed.functions.map((f: { key: string; version: string }) => [f.key, f.version]),
+  );
+  expect(versions).toEqual({ hello: '2', tick: '1' });
+  const info = JSON.parse((await runCli(['info', '--json'], { cwd: dir, env })).stdout);
+  const body = await (await fetch(info.endpoints[0].url)).json();
+  expect(body.message).toMatch(/^Howdy, /);
 });
 
 it('explains a missing package directory', async () => {
