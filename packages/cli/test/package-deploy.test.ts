@@ -51,6 +51,33 @@ it('deploy function replaces one function and leaves the others at their version
   expect(body.message).toMatch(/^Howdy, /);
 });
 
+it('invokes with --log, --type Event and DryRun, and filters logs', async () => {
+  const sync = await runCli(['invoke', '-f', 'hello', '--log', '-d', '{"rawPath":"/direct"}'], { cwd: dir, env });
+  expect(sync.status, sync.stderr).toBe(0);
+  expect(JSON.parse(sync.stdout).statusCode).toBe(200);
+  expect(sync.stderr).toMatch(/REPORT RequestId: \S+\tDuration: [\d.]+ ms/);
+
+  const queued = await runCli(['invoke', '-f', 'tick', '--type', 'Event'], { cwd: dir, env });
+  expect(queued.status, queued.stderr).toBe(0);
+  expect(queued.stderr).toContain('Queued for asynchronous invocation');
+  const dry = await runCli(['invoke', '-f', 'tick', '--type', 'DryRun'], { cwd: dir, env });
+  expect(dry.stderr).toContain('Dry run');
+
+  const deadline = Date.now() + 10_000;
+  let logs = '';
+  while (Date.now() < deadline && !logs.includes('tick at')) {
+    logs = (await runCli(['logs', '-f', 'tick', '--startTime', '5m'], { cwd: dir, env })).stdout;
+  }
+  expect(logs).toContain('tick at');
+  const filtered = await runCli(['logs', '-f', 'hello', '--filter', 'REPORT'], { cwd: dir, env });
+  const lines = filtered.stdout.trim().split('\n');
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.every((line) => line.includes('REPORT'))).toBe(true);
+  const bad = await runCli(['logs', '-f', 'hello', '--startTime', 'yesterday-ish'], { cwd: dir, env });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('neither a duration nor a date');
+});
+
 it('explains a missing package directory', async () => {
   const result = await runCli(['deploy', '--package', 'nowhere'], { cwd: dir, env });
   expect(result.status).toBe(4);
