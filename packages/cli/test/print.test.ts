@@ -95,6 +95,16 @@ describe('skyrun print', () => {
     expect(result.stderr).toContain('--provider local');
   });
 
+  it('never shows a secret value in a validation error', async () => {
+    const result = await runCli(['print'], {
+      cwd: path.join(FIXTURES, 'print-secret-invalid'),
+      env: { SKYRUN_TEST_SECRET_TIMEOUT: 'hunter2' },
+    });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('functions.hello.timeout must be a number (got ********)');
+    expect(result.stderr).not.toContain('hunter2');
+  });
+
   it('says once that plugins are not loaded, and still prints', async () => {
     const result = await runCli(['print', '--path', 'plugins', '--format', 'text'], {
       cwd: path.join(FIXTURES, 'print-plugins'),

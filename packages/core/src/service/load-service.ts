@@ -54,6 +54,7 @@ export async function loadService(options: LoadServiceOptions): Promise<LoadedSe
     provider,
     providerName: resolved.providerName,
     declaredProviderName: resolved.declaredProviderName,
+    concealedPaths: resolved.concealedPaths,
     providers,
   });
   const service = normaliseService({

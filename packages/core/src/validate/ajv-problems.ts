@@ -26,11 +26,18 @@ export interface ProblemContext {
   readonly schema: SchemaObject;
   readonly active?: ProviderDefinition;
   readonly providers: readonly ProviderDefinition[];
+  /** Paths whose values came from secret sources: messages say `********` instead of the value. */
+  readonly concealedPaths?: readonly PropertyPath[];
 }
 
 type AjvError = ErrorObject<string, Record<string, unknown>, unknown>;
 
 /** Turn ajv's raw errors into one human problem per mistake. */
+/** True when `path` is, or lies inside, one of the concealed paths. */
+function isConcealed(path: PropertyPath, concealed: readonly PropertyPath[] = []): boolean {
+  return concealed.some((c) => c.length <= path.length && c.every((part, i) => String(part) === String(path[i])));
+}
+
 export function problemsFromAjvErrors(errors: readonly AjvError[], context: ProblemContext): Problem[] {
   const selected = selectBranches(errors.map((error) => enrich(error, context)));
   const byEventItem = new Map<string, AjvError[]>();
@@ -196,7 +203,7 @@ function explain(error: AjvError, path: PropertyPath, context: ProblemContext): 
 
 function problemFor(error: AjvError, path: PropertyPath, context: ProblemContext): Problem {
   const at = where(path);
-  const got = describeValue(error.data);
+  const got = isConcealed(path, context.concealedPaths) ? '********' : describeValue(error.data);
   const schema = error.parentSchema as SchemaObject | undefined;
   const hint = explain(error, path, context);
   switch (error.keyword) {

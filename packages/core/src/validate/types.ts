@@ -15,6 +15,8 @@ export interface ValidateConfigurationOptions {
    * expected, so they are reported once instead of key by key, and the active provider skips them.
    */
   readonly declaredProviderName?: string;
+  /** Values from `${env:}`, `${param:}` or secret sources: never shown in messages. */
+  readonly concealedPaths?: readonly PropertyPath[];
   /** Every installed provider (for did-you-mean on provider names and provider-only event hints). */
   readonly providers: readonly ProviderDefinition[];
 }

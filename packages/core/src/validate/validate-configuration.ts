@@ -66,6 +66,7 @@ export function validateConfiguration(options: ValidateConfigurationOptions): Va
         schema: compiled.schema,
         active: provider,
         providers,
+        concealedPaths: options.concealedPaths,
       });
   const foreign = foreignProvider(options);
   const kept = foreign ? problems.filter((problem) => !isForeignSetting(problem)) : problems;
