@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { fileURLToPath } from 'node:url';
 import { SkyrunError, silentProgress, type ProgressReporter } from '@skyrun/core';
 import { homePaths, resolveSkyrunHome } from '../daemon/paths.js';
+import { isProcessRunning } from '../daemon/process-alive.js';
 import { PROTOCOL_VERSION, type StatusResponse } from '../daemon/protocol.js';
 import { DaemonClient } from './daemon-client.js';
 
@@ -158,14 +159,7 @@ export async function stopDaemon(
   const { pid } = await client.status();
   await client.request('POST', '/shutdown', {}, { timeoutMs: 5_000 }).catch(() => undefined);
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = () => isProcessRunning(pid);
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   if (alive()) {
     process.kill(pid, 'SIGKILL');

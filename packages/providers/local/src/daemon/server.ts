@@ -14,6 +14,7 @@ import { homePaths, type HomePaths } from './paths.js';
 import { CONTROL_PREFIX, PROTOCOL_VERSION, type StatusResponse } from './protocol.js';
 import { scheduledEvent, Scheduler, systemClock, type SchedulerClock } from './scheduler.js';
 import { StateStore } from './state-store.js';
+import { isProcessRunning as alive } from './process-alive.js';
 
 export const DEFAULT_PORT = 3000;
 
@@ -57,15 +58,6 @@ export interface DaemonServer {
   /** Resolves once the daemon has stopped (after close() or a shutdown request). */
   readonly closed: Promise<void>;
   close(): Promise<void>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readPid(file: string): number | undefined {
