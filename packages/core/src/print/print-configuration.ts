@@ -39,7 +39,8 @@ export function printConfiguration(options: PrintConfigurationOptions): string {
       }
       return String(value);
     default:
-      return jsYaml.dump(value, { noRefs: true, lineWidth: -1 }).trimEnd();
+      // v3's own call: same options, and the dump's final newline kept (v3 prints a blank line after it).
+      return jsYaml.dump(value, { noRefs: true });
   }
 }
 

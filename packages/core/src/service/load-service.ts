@@ -64,6 +64,7 @@ export async function loadService(options: LoadServiceOptions): Promise<LoadedSe
     serviceDir,
     configFile: file,
   });
+  addFunctionNames(validated.config, service);
   return {
     service,
     document,
@@ -72,6 +73,16 @@ export async function loadService(options: LoadServiceOptions): Promise<LoadedSe
     provider,
     warnings: [...resolved.warnings, ...validated.warnings, ...pluginWarnings(service, resolved)],
   };
+}
+
+/** As v3 does, the printed configuration names every function as deployed (`<service>-<stage>-<key>`). */
+function addFunctionNames(config: Record<string, unknown>, service: Service): void {
+  const functions = config.functions;
+  if (!functions || typeof functions !== 'object') return;
+  for (const [key, fn] of Object.entries(service.functions)) {
+    const block = (functions as Record<string, unknown>)[key];
+    if (block && typeof block === 'object' && !('name' in block)) (block as Record<string, unknown>).name = fn.name;
+  }
 }
 
 /** Plugins are not loaded yet: say so once instead of ignoring them silently. */

@@ -10,7 +10,7 @@ const config = {
 describe('printConfiguration', () => {
   it('prints YAML like v3 (js-yaml dump), JSON, and text for scalars and lists', () => {
     expect(printConfiguration({ config, format: 'yaml' })).toBe(
-      'service: a\nprovider:\n  name: local\n  environment:\n    KEY: secret\n    PLAIN: x\nplugins:\n  - p1\n  - p2',
+      'service: a\nprovider:\n  name: local\n  environment:\n    KEY: secret\n    PLAIN: x\nplugins:\n  - p1\n  - p2\n',
     );
     expect(JSON.parse(printConfiguration({ config, format: 'json', path: 'provider' }))).toEqual(config.provider);
     expect(printConfiguration({ config, format: 'text', path: 'provider.name' })).toBe('local');
