@@ -56,15 +56,14 @@ function service(): Service {
   };
 }
 
-describe('provider verbs with the real engine', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let server: DaemonServer;
+/** An in-process daemon with the real engine for the enclosing describe block, in its own SKYRUN_HOME. */
+function useRealDaemon(): { tmp: ReturnType<typeof tempDir>; server: DaemonServer } {
+  const state = {} as { tmp: ReturnType<typeof tempDir>; server: DaemonServer };
   const savedHome = process.env.SKYRUN_HOME;
-
   beforeAll(async () => {
-    tmp = tempDir();
-    process.env.SKYRUN_HOME = join(tmp.dir, 'home');
-    server = await startDaemonServer({
+    state.tmp = tempDir();
+    process.env.SKYRUN_HOME = join(state.tmp.dir, 'home');
+    state.server = await startDaemonServer({
       home: process.env.SKYRUN_HOME,
       port: 0,
       dataPlane: createDefaultDataPlane({ engine: { genericPoolSize: 0 } }),
@@ -72,22 +71,25 @@ describe('provider verbs with the real engine', () => {
     });
   });
   afterAll(async () => {
-    await server.close();
+    await state.server.close();
     if (savedHome === undefined) delete process.env.SKYRUN_HOME;
     else process.env.SKYRUN_HOME = savedHome;
-    tmp.cleanup();
+    state.tmp.cleanup();
   });
+  return state;
+}
+
+/** A zip serving the `hello` function from `handler.mjs`. */
+async function helloArtifact(dir: string, name: string, code: string): Promise<Artifact> {
+  const zip = await buildZip(dir, name, { 'handler.mjs': code });
+  return { path: zip.path, sha256: zip.sha256, functions: ['hello'], size: 1, files: 1, mode: 'copy' };
+}
+
+describe('provider verbs with the real engine', () => {
+  const daemon = useRealDaemon();
 
   it('deploys, answers HTTP, invokes with the log tail, reads logs and removes', async () => {
-    const zip = await buildZip(tmp.dir, 'real', { 'handler.mjs': HANDLER });
-    const artifact: Artifact = {
-      path: zip.path,
-      sha256: zip.sha256,
-      functions: ['hello'],
-      size: 1,
-      files: 1,
-      mode: 'copy',
-    };
+    const artifact = await helloArtifact(daemon.tmp.dir, 'real', HANDLER);
     const ctx: ProviderContext = { service: service(), options: {}, progress: silentProgress };
     const result = await runtime.apply(ctx, await runtime.plan(ctx, [artifact]), [artifact]);
     const url = result.endpoints[0]!.url;
@@ -118,37 +120,10 @@ describe('provider verbs with the real engine', () => {
 });
 
 describe('following logs with the real engine', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let server: DaemonServer;
-  const savedHome = process.env.SKYRUN_HOME;
-
-  beforeAll(async () => {
-    tmp = tempDir();
-    process.env.SKYRUN_HOME = join(tmp.dir, 'home');
-    server = await startDaemonServer({
-      home: process.env.SKYRUN_HOME,
-      port: 0,
-      dataPlane: createDefaultDataPlane({ engine: { genericPoolSize: 0 } }),
-      report: () => {},
-    });
-  });
-  afterAll(async () => {
-    await server.close();
-    if (savedHome === undefined) delete process.env.SKYRUN_HOME;
-    else process.env.SKYRUN_HOME = savedHome;
-    tmp.cleanup();
-  });
+  const daemon = useRealDaemon();
 
   async function deploy(ctx: ProviderContext, name: string, code: string): Promise<void> {
-    const zip = await buildZip(tmp.dir, name, { 'handler.mjs': code });
-    const artifact: Artifact = {
-      path: zip.path,
-      sha256: zip.sha256,
-      functions: ['hello'],
-      size: 1,
-      files: 1,
-      mode: 'copy',
-    };
+    const artifact = await helloArtifact(daemon.tmp.dir, name, code);
     await runtime.apply(ctx, await runtime.plan(ctx, [artifact]), [artifact]);
   }
 
@@ -195,40 +170,13 @@ describe('following logs with the real engine', () => {
 });
 
 describe('async invocations through the Invoke API with the real engine', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let server: DaemonServer;
-  const savedHome = process.env.SKYRUN_HOME;
-
-  beforeAll(async () => {
-    tmp = tempDir();
-    process.env.SKYRUN_HOME = join(tmp.dir, 'home');
-    server = await startDaemonServer({
-      home: process.env.SKYRUN_HOME,
-      port: 0,
-      dataPlane: createDefaultDataPlane({ engine: { genericPoolSize: 0 } }),
-      report: () => {},
-    });
-  });
-  afterAll(async () => {
-    await server.close();
-    if (savedHome === undefined) delete process.env.SKYRUN_HOME;
-    else process.env.SKYRUN_HOME = savedHome;
-    tmp.cleanup();
-  });
+  const daemon = useRealDaemon();
 
   it('the event runs with the request id of the 202 answer', async () => {
-    const zip = await buildZip(tmp.dir, 'async', { 'handler.mjs': HANDLER });
-    const artifact: Artifact = {
-      path: zip.path,
-      sha256: zip.sha256,
-      functions: ['hello'],
-      size: 1,
-      files: 1,
-      mode: 'copy',
-    };
+    const artifact = await helloArtifact(daemon.tmp.dir, 'async', HANDLER);
     const ctx: ProviderContext = { service: service(), options: {}, progress: silentProgress };
     await runtime.apply(ctx, await runtime.plan(ctx, [artifact]), [artifact]);
-    const res = await fetch(`http://127.0.0.1:${server.port}/2015-03-31/functions/real-dev-hello/invocations`, {
+    const res = await fetch(`http://127.0.0.1:${daemon.server.port}/2015-03-31/functions/real-dev-hello/invocations`, {
       method: 'POST',
       headers: { 'x-amz-invocation-type': 'Event' },
       body: JSON.stringify({ rawPath: '/async' }),
@@ -236,8 +184,8 @@ describe('async invocations through the Invoke API with the real engine', () => 
     expect(res.status).toBe(202);
     const id = res.headers.get('x-amzn-requestid');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    await server.queue.idle();
-    const lines = server.logs.query({ service: 'real', stage: 'dev', key: 'hello' });
+    await daemon.server.queue.idle();
+    const lines = daemon.server.logs.query({ service: 'real', stage: 'dev', key: 'hello' });
     expect(lines.find((l) => l.message.includes('hello from real-dev-hello /async'))?.requestId).toBe(id);
     expect(lines.filter((l) => l.message === `END RequestId: ${id}`)).toHaveLength(1);
     await runtime.remove(ctx);
