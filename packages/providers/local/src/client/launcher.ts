@@ -84,10 +84,11 @@ async function spawnDaemon(home: string, options: DaemonOptions): Promise<Daemon
   }
   const log = openSync(paths.daemonLog, 'a', 0o600);
   let exited: string | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, SKYRUN_HOME: home };
     if (options.port !== undefined) env.SKYRUN_PORT = String(options.port);
-    const child = spawn(process.execPath, [entry], {
+    child = spawn(process.execPath, [entry], {
       detached: true,
       stdio: ['ignore', log, log],
       env,
@@ -105,7 +106,12 @@ async function spawnDaemon(home: string, options: DaemonOptions): Promise<Daemon
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
   while (Date.now() < deadline) {
     const client = await connectDaemon(home);
-    if (client) return client;
+    if (client) {
+      // Another start won the race: stop our daemon before it gets far enough to take over
+      // the home once the winner stops.
+      if (!exited && child?.pid !== undefined && client.lastStatus?.pid !== child.pid) child.kill('SIGTERM');
+      return client;
+    }
     // A daemon that lost the start race to another one exits: the winner answers soon.
     if (exited && !existsSync(paths.pidLock)) throw startFailed(paths.daemonLog, exited);
     await new Promise((r) => setTimeout(r, 25));
