@@ -5,6 +5,7 @@
 // 0x01, that byte, the JSON's length (4 bytes), the JSON and raw bytes (an HTTP request or response body).
 // An `http` frame carries an HTTP request: the event is built here and the result mapped to the response here
 // (http-adapter.mjs), so the engine forwards bytes and writes bytes.
+import { writeSync } from 'node:fs';
 import net from 'node:net';
 import { loadHandler, runHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
 import { buildHttpEvent, mapHttpResult } from './http-adapter.mjs';
@@ -136,24 +137,32 @@ async function onLoad(msg) {
   }
 }
 
-async function onInvoke(msg) {
-  current = msg.id;
+/**
+ * Runs one invocation: the event (or, for an HTTP request, the event built from it), the handler, and for an
+ * HTTP request the response mapped from its result. Never rejects.
+ * `{ outcome: { ok, result | error }, response (HTTP, undefined when malformed), ms }`.
+ */
+async function execute(id, deadline, http, body, event, clientContext) {
+  current = id;
   const t0 = performance.now();
-  // The timeout runs from here: an invocation may have waited in the channel behind the previous one.
-  const deadline = msg.deadline ?? Date.now() + msg.timeoutMs;
-  const http = msg.t === 'http' ? msg.r : null;
   let outcome;
   try {
-    const event = http ? buildHttpEvent(http, msg.body) : msg.event;
-    outcome = await runHandler(handler, event, meta, msg.id, deadline, msg.clientContext, hooks);
+    outcome = await runHandler(
+      handler,
+      http ? buildHttpEvent(http, body) : event,
+      meta,
+      id,
+      deadline,
+      clientContext,
+      hooks,
+    );
   } catch (err) {
     outcome = { ok: false, error: toErrorPayload(err) };
   }
   current = null;
   const ms = performance.now() - t0;
-  const d = ms.toFixed(3);
+  let response;
   if (outcome.ok && http) {
-    let response;
     try {
       response = mapHttpResult(http.v, outcome.result);
     } catch (err) {
@@ -166,16 +175,29 @@ async function onInvoke(msg) {
         },
       };
     }
-    if (outcome.ok) {
-      const head = `{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB(ms)},"d":${d},"http":`;
-      if (response === undefined) sendWithBytes(`${head}null}`, '');
-      else
-        sendWithBytes(
-          `${head}{"statusCode":${response.statusCode},"headers":${JSON.stringify(response.headers)}}}`,
-          response.body,
-        );
-      return;
-    }
+  }
+  return { outcome, response, ms };
+}
+
+function sendFailure(id, error, ms) {
+  send({ t: 'result', id, ok: false, error, o: outBytes, e: errBytes, m: maxRssMB(), d: Number(ms.toFixed(3)) });
+}
+
+async function onInvoke(msg) {
+  // The timeout runs from here: an invocation may have waited in the channel behind the previous one.
+  const deadline = msg.deadline ?? Date.now() + msg.timeoutMs;
+  const http = msg.t === 'http' ? msg.r : null;
+  const { outcome, response, ms } = await execute(msg.id, deadline, http, msg.body, msg.event, msg.clientContext);
+  const d = ms.toFixed(3);
+  if (outcome.ok && http) {
+    const head = `{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB(ms)},"d":${d},"http":`;
+    if (response === undefined) sendWithBytes(`${head}null}`, '');
+    else
+      sendWithBytes(
+        `${head}{"statusCode":${response.statusCode},"headers":${JSON.stringify(response.headers)}}}`,
+        response.body,
+      );
+    return;
   }
   if (outcome.ok) {
     const ser = serializeResult(outcome.result);
@@ -187,28 +209,63 @@ async function onInvoke(msg) {
       );
       return;
     }
-    send({
-      t: 'result',
-      id: msg.id,
-      ok: false,
-      error: ser.error,
-      o: outBytes,
-      e: errBytes,
-      m: maxRssMB(),
-      d: Number(d),
-    });
+    sendFailure(msg.id, ser.error, ms);
     return;
   }
-  send({
-    t: 'result',
-    id: msg.id,
-    ok: false,
-    error: outcome.error,
-    o: outBytes,
-    e: errBytes,
-    m: maxRssMB(),
-    d: Number(d),
-  });
+  sendFailure(msg.id, outcome.error, ms);
+}
+
+// ---------------------------------------------------------------- serving HTTP connections directly (front.mjs)
+// The engine may hand this worker client connections of an api (Node IPC, fd of the `ipc` stdio): the worker then
+// parses HTTP and runs its own function's requests itself, one at a time, telling the engine when each starts
+// (so its timeout, logs and crash handling stay the engine's) and forwarding every other request to it.
+let front = null;
+let directBusy = false;
+
+/** True when nothing runs or waits here: a request read from a connection may run now. */
+function idle() {
+  return !directBusy && !draining && inbox.length === 0;
+}
+
+/** The state file (fd 5): the request running from a connection, for the engine's timeout and crash handling. */
+const STATE_FD = 5;
+const stateRecord = Buffer.alloc(128, 0x20);
+let currentCid = null;
+
+/** Runs one request of a connection; resolves with the response (undefined: malformed) or null (handler error). */
+async function runDirect(request, body, cid, timeoutMs) {
+  directBusy = true;
+  currentCid = cid;
+  // Before the handler runs: a handler that never returns must still be timed out by the engine. One positional
+  // write, no message (a message would wake the engine for every request).
+  const started = Date.now();
+  stateRecord.fill(0x20);
+  stateRecord.write(`${started} ${cid} ${request.id}`, 0, 'latin1');
+  writeSync(STATE_FD, stateRecord, 0, stateRecord.length, 0);
+  const { outcome, response, ms } = await execute(request.id, started + timeoutMs, request, body);
+  directBusy = false;
+  currentCid = null;
+  const head = `{"t":"result","id":${JSON.stringify(request.id)},"cid":${cid},"o":${outBytes},"e":${errBytes},"m":${maxRssMB(ms)},"d":${ms.toFixed(3)}`;
+  if (outcome.ok) sendRaw(head, ',"ok":true', '}');
+  else sendRaw(head, `,"ok":false,"error":${JSON.stringify(outcome.error)}`, '}');
+  // Frames that arrived while this ran wait no longer.
+  if (inbox.length > 0 && !draining) void drainInbox();
+  return outcome.ok ? response : null;
+}
+
+async function onFront(msg) {
+  if (!front) {
+    const { createFront } = await import('./front.mjs');
+    front = createFront({ send, sendWithBytes, idle, runDirect });
+    process.on('message', (m, handle) => {
+      if (m && m.t === 'conn' && handle) front.adopt(m.cid, handle);
+    });
+    // The IPC channel carries connections only: it must not keep the loop alive (callbackWaitsForEmptyEventLoop).
+    process.channel?.unref();
+  }
+  front.configure(msg);
+  // Connections come over the IPC channel, this frame over fd 3: the engine passes none before this answer.
+  send({ t: 'fronted' });
 }
 
 function fatal(kind, err) {
@@ -220,7 +277,17 @@ function fatal(kind, err) {
     `${new Date().toISOString()}\t${current ?? 'undefined'}\tERROR\t${kind}\t${error.errorType}: ${error.errorMessage}\n`,
   );
   if (current)
-    send({ t: 'result', id: current, ok: false, fatal: true, error, o: outBytes, e: errBytes, m: maxRssMB() });
+    send({
+      t: 'result',
+      id: current,
+      ...(currentCid !== null ? { cid: currentCid } : {}),
+      ok: false,
+      fatal: true,
+      error,
+      o: outBytes,
+      e: errBytes,
+      m: maxRssMB(),
+    });
   else send({ t: 'fatal', error, o: outBytes, e: errBytes });
   // As on Lambda the runtime exits after an uncaught error; the engine replaces the worker.
   channel.end(() => process.exit(129));
@@ -234,7 +301,7 @@ const inbox = [];
 let draining = false;
 async function drainInbox() {
   draining = true;
-  while (inbox.length > 0) {
+  while (inbox.length > 0 && !directBusy) {
     const msg = inbox.shift();
     if (msg.t === 'invoke' || msg.t === 'http') await onInvoke(msg);
     else await onLoad(msg);
@@ -257,7 +324,11 @@ channel.on('data', (chunk) => {
     buf = buf.length === 4 + len ? null : buf.subarray(4 + len);
     if (msg.t === 'invoke' || msg.t === 'http' || msg.t === 'load') {
       inbox.push(msg);
-      if (!draining) void drainInbox();
+      if (!draining && !directBusy) void drainInbox();
+    } else if (msg.t === 'front') {
+      void onFront(msg);
+    } else if (msg.t === 'fwdres' || msg.t === 'release') {
+      front?.onFrame(msg);
     } else if (msg.t === 'exit') {
       process.exit(0);
     }

@@ -175,6 +175,11 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
       else pool.invokeHttp(request, body, done);
     },
 
+    offload(name, connection, front): boolean {
+      const pool = active.get(name);
+      return pool ? pool.offload(connection, front) : false;
+    },
+
     has(name: string): boolean {
       return active.has(name);
     },

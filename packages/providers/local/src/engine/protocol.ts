@@ -13,6 +13,7 @@
  * have to escape or base64-encode. The reader puts them in the message's `body`.
  */
 import type { HttpResponse } from '../../runtime/node/http-adapter.mjs';
+import type { ForwardedRequest } from './types.js';
 
 /** Messages a worker sends. */
 export type WorkerMessage =
@@ -39,12 +40,32 @@ export type WorkerMessage =
       readonly m: number;
       /** Handler run time in ms, measured in the worker. */
       readonly d?: number;
+      /** A request the worker read from connection `cid` and ran itself (it answered it unless `fatal`). */
+      readonly cid?: number;
       /** For an HTTP invocation (Node workers): the response, null for a malformed handler result. */
       readonly http?: HttpResponse | null;
       /** The response body (a frame with bytes). */
       readonly body?: Buffer;
     }
-  | { readonly t: 'fatal'; readonly error: WireError; readonly o: number; readonly e: number };
+  | { readonly t: 'fatal'; readonly error: WireError; readonly o: number; readonly e: number }
+  | FrontMessage;
+
+/** Messages of a worker that serves connections itself (runtime/node/front.mjs). */
+export type FrontMessage =
+  /** The worker took the api's routes: connections may be passed now. */
+  | { readonly t: 'fronted' }
+  /** It forwards a request it does not run; the body is the frame's bytes. */
+  | {
+      readonly t: 'fwd';
+      readonly fid: number;
+      readonly cid: number;
+      readonly r: ForwardedRequest;
+      readonly body?: Buffer;
+    }
+  /** It closed its handle on the connection between two requests: the engine serves it again. */
+  | { readonly t: 'released'; readonly cid: number }
+  /** The connection closed. */
+  | { readonly t: 'closed'; readonly cid: number };
 
 export interface WireError {
   readonly errorType: string;

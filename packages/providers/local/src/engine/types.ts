@@ -5,6 +5,7 @@
  */
 import type { CorsSettings } from '@skyrun/core';
 import type { HttpRequest, HttpResponse } from '../../runtime/node/http-adapter.mjs';
+import type { Socket } from 'node:net';
 
 export type { HttpRequest, HttpResponse };
 
@@ -122,6 +123,12 @@ export interface FunctionEngine {
     body: Buffer | null,
     done: (result: HttpInvocationResult) => void,
   ): void;
+  /**
+   * Hands a client connection of an api to a worker of the function that then reads its requests and runs its
+   * own function's ones itself (Node workers; see `runtime/node/front.mjs`). False: the engine has no such
+   * worker ready (none warm, a slow handler, another runtime); the api server serves the connection itself.
+   */
+  offload?(name: string, connection: OffloadedConnection, front: FrontSpec): boolean;
   has(name: string): boolean;
   remove(name: string): Promise<void>;
   stats(): readonly FunctionStats[];
@@ -142,4 +149,43 @@ export interface HttpRoute {
   /** Deployed function name. */
   readonly functionName: string;
   readonly cors?: CorsSettings;
+}
+
+/** A request a front worker did not run itself, as it read it from the connection. */
+export interface ForwardedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** `req.rawHeaders`. */
+  readonly headers: readonly string[];
+  readonly ip: string;
+  readonly httpVersion: string;
+}
+
+/** An HTTP response as status, `[name, value, ...]` headers and body. */
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: readonly string[];
+  readonly body: Buffer | string;
+}
+
+/** What a front worker needs to know of the api it serves connections of. */
+export interface FrontSpec {
+  readonly apiId: string;
+  readonly bodyLimit: number;
+  /** Every route of the api: the worker runs the requests whose best match is its own function's. */
+  readonly routes: readonly HttpRoute[];
+  /** Answers a request the worker forwarded, as the gateway answers any request. */
+  readonly forward: (request: ForwardedRequest, body: Buffer | null, done: (response: RawResponse) => void) => void;
+}
+
+/** The api server's side of a connection it handed to a front worker. */
+export interface OffloadedConnection {
+  /** The api server's own handle on the connection: paused (never read) while a worker serves it. */
+  readonly socket: Socket;
+  /** The worker cannot answer the request it read from this connection (it timed out or died): answer and close. */
+  answer(response: RawResponse): void;
+  /** The worker gave the connection back between two requests, or stopped while it was idle: serve it again. */
+  reclaim(): void;
+  /** The worker saw the connection close. */
+  closed(): void;
 }

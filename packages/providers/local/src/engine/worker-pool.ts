@@ -6,15 +6,18 @@ import type { WireError } from './protocol.js';
 import { NODE_BOOTSTRAP, type RuntimeKind } from './runtime-paths.js';
 import { nextRequestId } from './request-id.js';
 import type {
+  FrontSpec,
   FunctionStats,
   FunctionVersionSpec,
   HttpInvocationResult,
   InvocationResult,
   InvokeOptions,
   LogRecord,
+  OffloadedConnection,
 } from './types.js';
 import type { GenericWorkerPool } from './warm-pool.js';
-import { describeExit, type WorkerOutcome, type WorkerProcess } from './worker-process.js';
+import { WorkerFront } from './worker-front.js';
+import { describeExit, type InvokeJob, type WorkerOutcome, type WorkerProcess } from './worker-process.js';
 
 /** What a version pool needs from its engine. */
 export interface PoolContext {
@@ -37,6 +40,8 @@ interface Invocation {
   /** An HTTP request a Node worker maps itself (event and response); its log tail is never read. */
   readonly http?: { readonly request: HttpRequest; readonly body: Buffer | null };
   readonly clientContext?: string;
+  /** A request a front worker read from a connection and runs itself: it answers it, only logs and stats are here. */
+  readonly direct?: true;
   readonly resolve: (result: InvocationResult) => void;
 }
 
@@ -85,6 +90,8 @@ export class VersionPool {
   private lastScaleOut = -Infinity;
   /** Moving average of handler run time (worker-measured): scale-out helps only when handlers take a while. */
   private handlerMsAverage = SCALE_OUT_MIN_HANDLER_MS;
+  /** The worker serving client connections itself, if any: it takes no other invocation. */
+  private front?: WorkerFront;
 
   constructor(
     readonly spec: FunctionVersionSpec,
@@ -211,7 +218,7 @@ export class VersionPool {
     if (this.state !== 'active' || this.handlerMsAverage >= SCALE_OUT_MIN_HANDLER_MS) return undefined;
     const now = performance.now();
     for (const w of this.workers) {
-      if (w.depth === 0 || w.depth >= PIPELINE_DEPTH || !w.isAlive) continue;
+      if (w.depth === 0 || w.depth >= PIPELINE_DEPTH || !w.isAlive || w.front) continue;
       if (now - w.headStartedAt > PIPELINE_MAX_RUNNING_MS) continue;
       if (!worker || w.depth < worker.depth) worker = w;
     }
@@ -223,6 +230,7 @@ export class VersionPool {
     if (this.state === 'closed') return Promise.resolve();
     this.state = 'draining';
     const done = new Promise<void>((resolve) => (this.drainedResolve = resolve));
+    this.front?.retire();
     this.checkDrained();
     return done;
   }
@@ -243,6 +251,15 @@ export class VersionPool {
   reap(now: number, defaultKeepWarmMs: number): void {
     if (this.state !== 'active') return;
     const keepWarmMs = this.spec.keepWarmMs ?? defaultKeepWarmMs;
+    const f = this.front;
+    if (
+      f &&
+      !f.isRetiring &&
+      f.worker.depth === 0 &&
+      this.workers.size > this.provisioned &&
+      now - f.worker.idleSince >= keepWarmMs
+    )
+      f.retire();
     while (this.idle.length > 0 && this.workers.size > this.provisioned && now - this.idle[0].idleSince >= keepWarmMs) {
       const w = this.idle.shift()!;
       this.workers.delete(w);
@@ -252,12 +269,44 @@ export class VersionPool {
   }
 
   private run(worker: WorkerProcess, invocation: Invocation): void {
+    worker.submit(this.job(worker, invocation));
+  }
+
+  /**
+   * Hands a client connection to this version's front worker (see `FunctionEngine.offload`). Without one, a
+   * warm idle worker becomes the front: connections wait (unread) until it has taken the api's routes.
+   */
+  offload(connection: OffloadedConnection, frontSpec: FrontSpec): boolean {
+    if (this.kind !== 'node' || this.state !== 'active') return false;
+    // A slow handler is better served by the gateway, which scales out across workers.
+    if (this.handlerMsAverage > SCALE_OUT_MIN_HANDLER_MS) return false;
+    const current = this.front;
+    if (current && !current.isRetiring) return current.accept(connection, frontSpec);
+    let worker: WorkerProcess | undefined;
+    while ((worker = this.idle.pop()) !== undefined) if (worker.isAlive) break;
+    if (!worker) return false;
+    const w = worker;
+    w.idleSince = Date.now();
+    const front: WorkerFront = new WorkerFront(w, frontSpec, this.spec.timeoutMs, this.spec.name, {
+      directJob: (requestId) => this.job(w, { requestId, direct: true, resolve: noop }),
+      onRetired: () => {
+        if (w.front === front) w.front = undefined;
+        if (this.front === front) this.front = undefined;
+        if (this.state === 'active' && w.isAlive && w.depth === 0) this.release(w);
+        this.checkDrained();
+      },
+    });
+    this.front = front;
+    return front.accept(connection, frontSpec);
+  }
+
+  private job(worker: WorkerProcess, invocation: Invocation): InvokeJob {
     const spec = this.spec;
     const { requestId } = invocation;
     const tail = new LogTail();
     const emit = this.ctx.hasLogListeners() ? this.ctx.emit : null;
     // Nobody reads an HTTP invocation's tail: with nobody listening either, its lines go nowhere.
-    const keepTail = invocation.http === undefined;
+    const keepTail = invocation.http === undefined && invocation.direct === undefined;
     const log = (message: string | (() => string), raw: boolean): void => {
       if (!emit && !keepTail) return;
       const ts = Date.now();
@@ -277,7 +326,7 @@ export class VersionPool {
     let started = 0;
     let initDurationMs: number | undefined;
     this.busyCount++;
-    worker.submit({
+    return {
       requestId,
       eventJson: invocation.eventJson,
       http: invocation.http,
@@ -295,7 +344,7 @@ export class VersionPool {
         if (outcome.kind === 'not-started') {
           // Queued behind an invocation that took its worker down: it never ran, so it runs elsewhere.
           if (!worker.isAlive) this.removeWorker(worker);
-          if (this.state === 'closed')
+          if (this.state === 'closed' || invocation.direct)
             invocation.resolve(
               this.failure(requestId, { errorType: 'Runtime.ExitError', errorMessage: 'Function version was removed' }),
             );
@@ -303,11 +352,17 @@ export class VersionPool {
           this.checkDrained();
           return;
         }
-        invocation.resolve(
-          this.finish(worker, requestId, outcome, performance.now() - started, initDurationMs, log, tail),
-        );
+        // A request a front worker ran is recorded when it reports it: its duration is the worker's measure.
+        const durationMs = !invocation.direct
+          ? performance.now() - started
+          : outcome.kind === 'timeout'
+            ? spec.timeoutMs
+            : outcome.kind === 'ok' || outcome.kind === 'error'
+              ? (outcome.handlerMs ?? 0)
+              : 0;
+        invocation.resolve(this.finish(worker, requestId, outcome, durationMs, initDurationMs, log, tail));
       },
-    });
+    };
   }
 
   private finish(
@@ -435,7 +490,8 @@ export class VersionPool {
     // No worker at all (cold start): start one now. Otherwise a queued invocation first waits a moment for
     // a busy worker: on a small machine a few warm workers serve short invocations faster than many
     // processes competing for the cores. Long invocations still scale out after the delay.
-    if (this.workers.size + this.starting === 0 || this.ctx.scaleOutDelayMs <= 0) this.scaleOut();
+    if (this.workers.size - (this.front ? 1 : 0) + this.starting === 0 || this.ctx.scaleOutDelayMs <= 0)
+      this.scaleOut();
     else this.scheduleScaleCheck();
   }
 
@@ -533,11 +589,15 @@ export class VersionPool {
 
   /** A worker still busy with queued invocations takes waiting ones into its pipeline (fast handlers only). */
   private feed(worker: WorkerProcess): void {
-    if (this.state !== 'active' || this.handlerMsAverage >= SCALE_OUT_MIN_HANDLER_MS) return;
+    if (this.state !== 'active' || this.handlerMsAverage >= SCALE_OUT_MIN_HANDLER_MS || worker.front) return;
     while (this.waiters.length > 0 && worker.depth < PIPELINE_DEPTH) this.run(worker, this.waiters.shift()!.invocation);
   }
 
   private release(worker: WorkerProcess): void {
+    if (worker.front) {
+      worker.idleSince = Date.now();
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter) {
       this.run(worker, waiter.invocation);
@@ -549,6 +609,7 @@ export class VersionPool {
 
   private removeWorker(worker: WorkerProcess): void {
     this.workers.delete(worker);
+    if (this.front?.worker === worker) this.front = undefined;
     const i = this.idle.indexOf(worker);
     if (i >= 0) this.idle.splice(i, 1);
     // Queued invocations need a worker: replace the lost one (also while draining).
@@ -557,10 +618,12 @@ export class VersionPool {
 
   private checkDrained(): void {
     if (this.state !== 'draining') return;
-    if (this.busyCount > 0 || this.waiters.length > 0 || this.starting > 0) return;
+    if (this.busyCount > 0 || this.waiters.length > 0 || this.starting > 0 || this.front) return;
     void this.close();
   }
 }
+
+const noop = (): void => undefined;
 
 function exitError(requestId: string, outcome: Extract<WorkerOutcome, { kind: 'exit' }>): WireError {
   return {

@@ -1,7 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { HttpRequest } from '../../runtime/node/http-adapter.mjs';
-import { encodeFrame, encodeFrameWithBytes, FrameReader, type WireError, type WorkerMessage } from './protocol.js';
+import {
+  encodeFrame,
+  encodeFrameWithBytes,
+  FrameReader,
+  type FrontMessage,
+  type WireError,
+  type WorkerMessage,
+} from './protocol.js';
 import { LineSplitter } from './line-splitter.js';
 import type { RuntimeKind } from './runtime-paths.js';
 
@@ -94,6 +104,18 @@ export class WorkerProcess {
   lastMaxMemoryMB = 0;
   lineSink?: LineSink;
   onExit?: (worker: WorkerProcess) => void;
+  /** Set while the worker serves connections itself (worker-front.ts). */
+  front?: {
+    onMessage(message: FrontMessage): void;
+    onDirectResult(message: Extract<WorkerMessage, { t: 'result' }>): void;
+    onGone(exit: Extract<WorkerOutcome, { kind: 'exit' }>): void;
+  };
+  /**
+   * Node workers: a file (already unlinked) the worker overwrites, with one positional write and no wake-up of
+   * this process, when it starts a request it read from a connection itself. Read when that request may have
+   * timed out or the worker died in it (`directState()`).
+   */
+  private readonly stateFd?: number;
   private readonly child: ChildProcess;
   private readonly channel: Socket;
   private readonly reader: FrameReader;
@@ -121,9 +143,15 @@ export class WorkerProcess {
   constructor(launch: WorkerLaunch) {
     this.kind = launch.kind;
     this.memorySize = launch.memorySize;
+    if (launch.kind === 'node') this.stateFd = createStateFile();
     this.child = spawn(launch.command, launch.args as string[], {
       env: launch.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      // Node workers get an IPC channel (client connections for a worker that serves them itself) and the
+      // state file as fd 5.
+      stdio:
+        this.stateFd === undefined
+          ? ['ignore', 'pipe', 'pipe', 'pipe']
+          : ['ignore', 'pipe', 'pipe', 'pipe', 'ipc', this.stateFd],
       cwd: '/',
     });
     this.channel = this.child.stdio[3] as Socket;
@@ -225,6 +253,88 @@ export class WorkerProcess {
     if (this.queue.length === 1) this.startHead();
   }
 
+  /** An invocation the worker started itself (a request it read from a connection): timed and logged as any. */
+  track(job: InvokeJob): void {
+    if (!this.isAlive) {
+      job.onDone({ kind: 'not-started' });
+      return;
+    }
+    this.queue.push({ job });
+    if (this.queue.length === 1) this.startHead();
+  }
+
+  /** The request the worker last started from a connection (runtime/node/front.mjs writes it), if any. */
+  directState(): { readonly requestId: string; readonly cid: number; readonly startedAt: number } | undefined {
+    if (this.stateFd === undefined) return undefined;
+    const buf = Buffer.alloc(STATE_RECORD_BYTES);
+    let n: number;
+    try {
+      n = readSync(this.stateFd, buf, 0, STATE_RECORD_BYTES, 0);
+    } catch {
+      return undefined;
+    }
+    const [startedAt, cid, requestId] = buf.toString('latin1', 0, n).trim().split(' ');
+    if (!requestId || !Number.isFinite(Number(startedAt)) || !Number.isFinite(Number(cid))) return undefined;
+    return { requestId, cid: Number(cid), startedAt: Number(startedAt) };
+  }
+
+  /** The result of a request the worker ran from a connection: logged as any invocation, output attributed. */
+  recordDirect(job: InvokeJob, result: Extract<WorkerMessage, { t: 'result' }>): void {
+    this.queue.push({ job, result });
+    if (this.queue.length === 1) this.startHead();
+    this.drainOutput();
+  }
+
+  /**
+   * A request the worker ran from a connection and never finished: it timed out (`timeout`: the worker is
+   * killed) or the worker died in it. The output held so far is its.
+   */
+  failDirect(job: InvokeJob, outcome: Extract<WorkerOutcome, { kind: 'timeout' | 'exit' }>): void {
+    const p: PendingInvoke = { job };
+    this.queue.unshift(p);
+    job.onStart?.();
+    this.holdForResult = false;
+    for (const c of this.heldOut.splice(0)) this.stdout.push(c);
+    for (const c of this.heldErr.splice(0)) this.stderr.push(c);
+    this.heldOutBytes = 0;
+    this.heldErrBytes = 0;
+    this.stdout.flush();
+    this.stderr.flush();
+    if (this.queue[0] === p) this.queue.shift();
+    if (outcome.kind === 'timeout') this.kill();
+    job.onDone(outcome);
+  }
+
+  /**
+   * While a worker serves connections, its output waits for the result that says whose it is (results come
+   * batched, after the output); output no result claims within a moment is emitted as the worker's own.
+   */
+  holdForResult = false;
+  private holdTimer?: NodeJS.Timeout;
+
+  /** A frame to the worker: JSON, and raw bytes after it when given. */
+  sendMessage(json: string, bytes?: Buffer | string | null): void {
+    if (bytes === undefined) this.send(json);
+    else this.sendFrame(encodeFrameWithBytes(json, bytes));
+  }
+
+  /**
+   * Passes a connection over the IPC channel; this process keeps its own handle. False if the channel is gone;
+   * `onFailed` if the handle could not be sent after all.
+   */
+  passConnection(message: object, socket: Socket, onFailed: () => void): boolean {
+    if (!this.isAlive || !this.child.connected) return false;
+    try {
+      // send() returning false only means its queue is long: the handle still goes, in order.
+      this.child.send(message, socket, { keepOpen: true }, (error) => {
+        if (error) onFailed();
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private startHead(): void {
     const p = this.queue[0];
     if (!p) return;
@@ -314,6 +424,14 @@ export class WorkerProcess {
     this.channel.uncork();
   };
 
+  private readonly releaseHeld = (): void => {
+    this.holdTimer = undefined;
+    const hold = this.holdForResult;
+    this.holdForResult = false;
+    this.drainOutput();
+    this.holdForResult = hold;
+  };
+
   private emitLine(stream: 'stdout' | 'stderr', line: string): void {
     const sink = this.queue.length > 0 ? (this.queue[0].job.onLine ?? this.lineSink) : this.lineSink;
     sink?.(stream, line);
@@ -372,6 +490,10 @@ export class WorkerProcess {
       const r = p?.result;
       const heldBytes = isErr ? this.heldErrBytes : this.heldOutBytes;
       if (p && !r && this.queue.length > 1 && heldBytes <= MAX_HELD_OUTPUT_BYTES) return progressed;
+      if (!p && this.holdForResult && heldBytes <= MAX_HELD_OUTPUT_BYTES) {
+        this.holdTimer ??= setTimeout(this.releaseHeld, OUTPUT_GRACE_MS);
+        return progressed;
+      }
       const seen = isErr ? this.errBytes : this.outBytes;
       const room = r ? (isErr ? r.e : r.o) - seen : Infinity;
       if (room <= 0) return progressed;
@@ -412,6 +534,10 @@ export class WorkerProcess {
         return;
       }
       case 'result': {
+        if (message.cid !== undefined) {
+          this.front?.onDirectResult(message);
+          return;
+        }
         // Usually the running one; the next may already answer while this one still waits for its output.
         let p: PendingInvoke | undefined = this.queue[0];
         if (p && p.job.requestId !== message.id) p = this.queue.find((q) => q.job.requestId === message.id);
@@ -426,6 +552,8 @@ export class WorkerProcess {
         p?.reject(message.error);
         return;
       }
+      default:
+        this.front?.onMessage(message);
     }
   }
 
@@ -455,6 +583,17 @@ export class WorkerProcess {
     this.closed = true;
     this.alive = false;
     if (this.headTimer) clearTimeout(this.headTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    const exit = this.exitInfo ?? { code, signal };
+    // A request the worker was running from a connection gets the output held so far and its error answer.
+    this.front?.onGone({ kind: 'exit', code: exit.code, signal: exit.signal, oom: this.oom });
+    if (this.stateFd !== undefined) {
+      try {
+        closeSync(this.stateFd);
+      } catch {
+        // already closed
+      }
+    }
     for (const c of this.heldOut.splice(0)) this.stdout.push(c);
     for (const c of this.heldErr.splice(0)) this.stderr.push(c);
     this.heldOutBytes = 0;
@@ -488,6 +627,19 @@ export class WorkerProcess {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Size of the state record runtime/node/front.mjs writes: `<start epoch ms> <connection id> <request id>`. */
+const STATE_RECORD_BYTES = 128;
+
+let stateFiles = 0;
+
+/** An empty file, unlinked at once: only the descriptors (ours and the worker's) keep it. */
+function createStateFile(): number {
+  const path = join(tmpdir(), `skyrun-worker-${process.pid}-${++stateFiles}-${Date.now()}`);
+  const fd = openSync(path, 'w+', 0o600);
+  unlinkSync(path);
+  return fd;
+}
 
 /** The handler's result; for an HTTP invocation the response (null: a malformed handler result). */
 function payloadOf(r: Extract<WorkerMessage, { t: 'result' }>): unknown {

@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { buildHttpEvent, mapHttpResult } from '../../../runtime/node/http-adapter.mjs';
 import { nextRequestId } from '../request-id.js';
-import type { FunctionEngine, HttpInvocationResult, HttpRequest, HttpResponse, HttpRoute } from '../types.js';
+import type {
+  ForwardedRequest,
+  FrontSpec,
+  FunctionEngine,
+  HttpInvocationResult,
+  HttpRequest,
+  HttpResponse,
+  HttpRoute,
+  OffloadedConnection,
+  RawResponse,
+} from '../types.js';
+import { gatewayError } from './gateway-errors.js';
 import { applyCorsHeaders, preflightHeaders, type HeaderMap } from './cors.js';
 import { RouteTable } from './route-table.js';
 
@@ -29,6 +40,8 @@ export interface RouteSetOptions {
 export interface HttpGateway {
   /** A `node:http` request listener. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Answers a request a front worker forwarded, as `handle` answers one read here. */
+  serveForwarded(request: ForwardedRequest, body: Buffer | null, done: (response: RawResponse) => void): void;
   /** Replaces an api's whole route table at once (requests see the old table or the new one, never a mix). */
   setRoutes(apiKey: string, routes: readonly HttpRoute[], options?: RouteSetOptions): void;
   removeRoutes(apiKey: string): void;
@@ -47,7 +60,106 @@ function normaliseBasePath(p: string | undefined): string {
   return '/' + p.split('/').filter(Boolean).join('/');
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+/** One request and its answer, read from a `node:http` request or forwarded by a front worker. */
+interface Exchange {
+  readonly method: string;
+  readonly url: string;
+  readonly rawHeaders: readonly string[];
+  readonly ip: string;
+  readonly httpVersion: string;
+  /** A request header (lower-case name); the first, if repeated. */
+  header(name: string): string | undefined;
+  /** The whole body (null: none), or `tooLarge` when it passes `limit` bytes. */
+  readBody(limit: number, done: (body: Buffer | null) => void, tooLarge: () => void): void;
+  send(status: number, headers: readonly string[], body: Buffer | string): void;
+  isClosed(): boolean;
+}
+
+function nodeExchange(req: IncomingMessage, res: ServerResponse): Exchange {
+  return {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    rawHeaders: req.rawHeaders,
+    ip: req.socket.remoteAddress ?? '127.0.0.1',
+    httpVersion: req.httpVersion,
+    header: (name) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    },
+    readBody(limit, done, tooLarge) {
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && Number(declared) > limit) {
+        req.resume();
+        tooLarge();
+        return;
+      }
+      if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) {
+        done(null);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let over = false;
+      req.on('data', (chunk: Buffer) => {
+        if (over) return;
+        size += chunk.length;
+        if (size > limit) {
+          over = true;
+          chunks.length = 0;
+          tooLarge();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (!over) done(Buffer.concat(chunks, size));
+      });
+      req.on('error', () => res.destroy());
+    },
+    send(status, headers, body) {
+      res.writeHead(status, headers as string[]);
+      res.end(body);
+    },
+    isClosed: () => res.destroyed,
+  };
+}
+
+/** A request a front worker read and forwarded (runtime/node/front.mjs): it enforced the body limit already. */
+function forwardedExchange(
+  request: ForwardedRequest,
+  body: Buffer | null,
+  done: (response: RawResponse) => void,
+): Exchange {
+  let answered = false;
+  return {
+    method: request.method,
+    url: request.url,
+    rawHeaders: request.headers,
+    ip: request.ip,
+    httpVersion: request.httpVersion,
+    header: (name) => {
+      const h = request.headers;
+      for (let i = 0; i < h.length; i += 2) if (h[i].toLowerCase() === name) return h[i + 1];
+      return undefined;
+    },
+    readBody: (_limit, onBody) => onBody(body),
+    send(status, headers, responseBody) {
+      if (answered) return;
+      answered = true;
+      done({ status, headers, body: responseBody });
+    },
+    isClosed: () => answered,
+  };
+}
+
+function flattenHeaders(headers: HeaderMap): string[] {
+  const list: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    if (Array.isArray(v)) for (const one of v) list.push(k, one);
+    else list.push(k, v);
+  }
+  return list;
+}
 
 export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   const { engine } = options;
@@ -60,22 +172,33 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     ordered = [...mounts.values()].sort((a, b) => b.basePath.length - a.basePath.length);
   };
 
-  function send(
-    res: ServerResponse,
-    requestId: string,
-    status: number,
-    headers: HeaderMap,
-    body: Buffer | string,
-  ): void {
-    headers['x-amzn-requestid'] = requestId;
-    headers['apigw-requestid'] = requestId;
-    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
-    res.writeHead(status, headers);
-    res.end(body);
+  /**
+   * Error answers carry API Gateway's message and the request id. Wrong method: a REST api answers 403
+   * `Missing Authentication Token` (API Gateway's answer for any method/resource it has no integration for);
+   * an HTTP api has no route for it and answers 404 `Not Found`. Timeouts are 504 (REST's
+   * `Endpoint request timed out`; an HTTP API would say 503), handler errors and malformed responses 502.
+   */
+  function sendError(ex: Exchange, requestId: string, status: number, message: string, extra?: HeaderMap): void {
+    const r = gatewayError(status, message, requestId, extra ? flattenHeaders(extra) : undefined);
+    ex.send(r.status, r.headers, r.body);
+  }
+
+  /** Own headers (CORS preflight): with the request id headers API Gateway adds. */
+  function sendHeaders(ex: Exchange, requestId: string, status: number, headers: HeaderMap, body: string): void {
+    const list = flattenHeaders(headers);
+    list.push(
+      'x-amzn-requestid',
+      requestId,
+      'apigw-requestid',
+      requestId,
+      'content-length',
+      String(Buffer.byteLength(body)),
+    );
+    ex.send(status, list, body);
   }
 
   /** A handler's response: its header list goes to the socket as it is, with the gateway's own headers. */
-  function sendResponse(res: ServerResponse, requestId: string, response: HttpResponse): void {
+  function sendResponse(ex: Exchange, requestId: string, response: HttpResponse): void {
     const body = response.body;
     const headers = response.headers;
     headers.push(
@@ -86,12 +209,11 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       'content-length',
       String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
     );
-    res.writeHead(response.statusCode, headers);
-    res.end(body);
+    ex.send(response.statusCode, headers, body);
   }
 
   function sendWithCors(
-    res: ServerResponse,
+    ex: Exchange,
     requestId: string,
     response: HttpResponse,
     route: HttpRoute,
@@ -105,20 +227,11 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       headers[k] = prev === undefined ? list[i + 1] : [...(Array.isArray(prev) ? prev : [prev]), list[i + 1]];
     }
     applyCorsHeaders(headers, route.cors!, origin);
-    send(res, requestId, response.statusCode, headers, response.body);
-  }
-
-  /**
-   * Error answers carry API Gateway's message and the request id. Wrong method: a REST api answers 403
-   * `Missing Authentication Token` (API Gateway's answer for any method/resource it has no integration for);
-   * an HTTP api has no route for it and answers 404 `Not Found`. Timeouts are 504 (REST's
-   * `Endpoint request timed out`; an HTTP API would say 503), handler errors and malformed responses 502.
-   */
-  function sendError(res: ServerResponse, requestId: string, status: number, message: string, extra?: HeaderMap): void {
-    const headers: HeaderMap = { ...JSON_HEADERS, ...extra };
-    if (status === 403 || status === 404)
-      headers['x-amzn-errortype'] = status === 403 ? 'MissingAuthenticationTokenException' : 'NotFoundException';
-    send(res, requestId, status, headers, JSON.stringify({ message, requestId }));
+    sendResponse(ex, requestId, {
+      statusCode: response.statusCode,
+      headers: flattenHeaders(headers),
+      body: response.body,
+    });
   }
 
   function findMount(path: string): { mount: Mount; path: string } | undefined {
@@ -132,23 +245,23 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     return undefined;
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  function serve(ex: Exchange): void {
     const requestId = nextRequestId();
     const timeEpoch = Date.now();
-    const url = req.url ?? '/';
+    const url = ex.url;
     const q = url.indexOf('?');
     const fullPath = q === -1 ? url : url.slice(0, q);
     const rawQueryString = q === -1 ? '' : url.slice(q + 1);
-    const method = (req.method ?? 'GET').toUpperCase();
+    const method = ex.method.toUpperCase();
     const found = findMount(fullPath);
     if (!found) {
-      sendError(res, requestId, 404, 'Not Found');
+      sendError(ex, requestId, 404, 'Not Found');
       return;
     }
     const { mount, path } = found;
-    const origin = req.headers.origin;
+    const origin = ex.header('origin');
 
-    if (method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+    if (method === 'OPTIONS' && ex.header('access-control-request-method') !== undefined) {
       const candidates = mount.table.routesForPath(path);
       const explicit = candidates.some((r) => r.method.toUpperCase() === 'OPTIONS');
       const withCors = candidates.find((r) => r.cors);
@@ -157,9 +270,9 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
           withCors.cors,
           origin,
           candidates.map((r) => r.method.toUpperCase()),
-          req.headers['access-control-request-headers'],
+          ex.header('access-control-request-headers'),
         );
-        send(res, requestId, 204, headers, '');
+        sendHeaders(ex, requestId, 204, headers, '');
         return;
       }
     }
@@ -167,78 +280,47 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     const match = mount.table.match(method, path);
     if (match.kind !== 'found') {
       if (match.kind === 'method-not-allowed' && match.routes[0].api === 'rest') {
-        sendError(res, requestId, 403, 'Missing Authentication Token');
-      } else sendError(res, requestId, 404, 'Not Found');
+        sendError(ex, requestId, 403, 'Missing Authentication Token');
+      } else sendError(ex, requestId, 404, 'Not Found');
       return;
     }
     const route = match.route;
-
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > bodyLimit) {
-      req.resume();
-      sendError(res, requestId, 413, 'Request Entity Too Large', { connection: 'close' });
-      return;
-    }
-    const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
     const request: HttpRequest = {
       v: route.payloadVersion,
       id: requestId,
       method,
       path,
       query: rawQueryString,
-      headers: req.rawHeaders,
-      ip: sourceIpOf(req),
+      headers: ex.rawHeaders,
+      ip: ex.ip.startsWith('::ffff:') ? ex.ip.slice(7) : ex.ip,
       time: timeEpoch,
-      httpVersion: req.httpVersion,
+      httpVersion: ex.httpVersion,
       apiId: mount.apiId,
       resource: route.path,
       routeMethod: route.method,
       stage: route.stage,
       params: match.pathParameters,
     };
-    if (!hasBody) {
-      dispatch(req, res, request, route, null);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > bodyLimit) {
-        tooLarge = true;
-        chunks.length = 0;
-        sendError(res, requestId, 413, 'Request Entity Too Large', { connection: 'close' });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!tooLarge) dispatch(req, res, request, route, Buffer.concat(chunks, size));
-    });
-    req.on('error', () => res.destroy());
+    ex.readBody(
+      bodyLimit,
+      (body) => dispatch(ex, request, route, body),
+      () => sendError(ex, requestId, 413, 'Request Entity Too Large', { connection: 'close' }),
+    );
   }
 
-  function dispatch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    request: HttpRequest,
-    route: HttpRoute,
-    body: Buffer | null,
-  ): void {
+  function dispatch(ex: Exchange, request: HttpRequest, route: HttpRoute, body: Buffer | null): void {
     const onResult = (result: HttpInvocationResult): void => {
-      if (res.destroyed) return;
+      if (ex.isClosed()) return;
       const response = result.response;
       if (response !== undefined && result.functionError === undefined) {
-        if (route.cors) sendWithCors(res, request.id, response, route, req.headers.origin);
-        else sendResponse(res, request.id, response);
+        if (route.cors) sendWithCors(ex, request.id, response, route, ex.header('origin'));
+        else sendResponse(ex, request.id, response);
         return;
       }
       const corsExtra: HeaderMap = {};
-      if (route.cors) applyCorsHeaders(corsExtra, route.cors, req.headers.origin);
-      if (result.functionError === 'TimedOut') sendError(res, request.id, 504, 'Endpoint request timed out', corsExtra);
-      else sendError(res, request.id, 502, 'Internal server error', corsExtra);
+      if (route.cors) applyCorsHeaders(corsExtra, route.cors, ex.header('origin'));
+      if (result.functionError === 'TimedOut') sendError(ex, request.id, 504, 'Endpoint request timed out', corsExtra);
+      else sendError(ex, request.id, 502, 'Internal server error', corsExtra);
     };
     if (engine.invokeHttp) {
       engine.invokeHttp(route.functionName, request, body, onResult);
@@ -264,7 +346,10 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   }
 
   return {
-    handle,
+    handle: (req, res) => serve(nodeExchange(req, res)),
+    serveForwarded(request, body, done) {
+      serve(forwardedExchange(request, body, done));
+    },
     setRoutes(apiKey, routes, setOptions = {}) {
       mounts.set(apiKey, {
         apiKey,
@@ -283,21 +368,20 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   };
 }
 
-function sourceIpOf(req: IncomingMessage): string {
-  const ip = req.socket.remoteAddress ?? '127.0.0.1';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-
 export interface ApiServerOptions extends HttpGatewayOptions {
   readonly routes?: readonly HttpRoute[];
   /** Always a loopback address. Default 127.0.0.1. */
   readonly host?: string;
   /** 0 (default) picks a free port. */
   readonly port?: number;
+  /**
+   * Hand connections to a worker of the api's main function that serves them itself (`engine.offload`).
+   * Default: on, unless `SKYRUN_LOCAL_FRONTS=0`.
+   */
+  readonly offload?: boolean;
 }
 
 export interface ApiServer {
-  readonly server: Server;
   readonly gateway: HttpGateway;
   /** Replaces this api's routes atomically. */
   setRoutes(routes: readonly HttpRoute[]): void;
@@ -307,29 +391,120 @@ export interface ApiServer {
 
 const SINGLE_API = 'api';
 
-/** One listener for one api (service + stage): the daemon gives each its own port. */
+/** The function with the most routes: a worker of it may serve the api's connections (Node functions). */
+function mainFunctionOf(routes: readonly HttpRoute[]): string | undefined {
+  const counts = new Map<string, number>();
+  let best: string | undefined;
+  for (const r of routes) {
+    const n = (counts.get(r.functionName) ?? 0) + 1;
+    counts.set(r.functionName, n);
+    if (best === undefined || n > counts.get(best)!) best = r.functionName;
+  }
+  return best;
+}
+
+/**
+ * One listener for one api (service + stage): the daemon gives each its own port.
+ *
+ * Connections are accepted paused. When the engine has a warm worker of the api's main function ready to serve
+ * connections itself (`engine.offload`), the connection goes to that worker: it runs its own function's
+ * requests with no hop through this process and forwards every other request here (`serveForwarded`). Otherwise,
+ * and whenever a worker gives a connection back, this process's `node:http` server serves it.
+ */
 export function createApiServer(options: ApiServerOptions): ApiServer {
+  const { engine } = options;
   const gateway = createHttpGateway(options);
-  gateway.setRoutes(SINGLE_API, options.routes ?? []);
-  const server = createServer({ keepAliveTimeout: 5000 }, gateway.handle);
+  const apiId = createHash('sha256').update(SINGLE_API).digest('hex').slice(0, 10);
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const offload = (options.offload ?? process.env.SKYRUN_LOCAL_FRONTS !== '0') && engine.offload !== undefined;
+  const httpServer = createServer({ keepAliveTimeout: 5000 }, gateway.handle);
+  /** Our handles on connections a worker serves. */
+  const offloaded = new Set<Socket>();
+  let front: { readonly functionName: string; readonly spec: FrontSpec } | undefined;
+  let closing = false;
+  const forward: FrontSpec['forward'] = (request, body, done) => gateway.serveForwarded(request, body, done);
+
+  const setRoutes = (routes: readonly HttpRoute[]): void => {
+    gateway.setRoutes(SINGLE_API, routes, { apiId });
+    const functionName = offload ? mainFunctionOf(routes) : undefined;
+    front = functionName ? { functionName, spec: { apiId, bodyLimit, routes, forward } } : undefined;
+  };
+  setRoutes(options.routes ?? []);
+
+  const serveHere = (socket: Socket): void => {
+    httpServer.emit('connection', socket);
+    socket.resume();
+  };
+
+  const place = (socket: Socket): void => {
+    if (closing || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    const f = front;
+    if (f) {
+      const connection: OffloadedConnection = {
+        socket,
+        answer(response) {
+          offloaded.delete(socket);
+          writeAndClose(socket, response);
+        },
+        reclaim() {
+          offloaded.delete(socket);
+          place(socket);
+        },
+        closed() {
+          offloaded.delete(socket);
+          socket.destroy();
+        },
+      };
+      if (engine.offload!(f.functionName, connection, f.spec)) {
+        offloaded.add(socket);
+        return;
+      }
+    }
+    serveHere(socket);
+  };
+
+  const listener = createNetServer({ pauseOnConnect: true }, place);
   const host = options.host ?? '127.0.0.1';
   return {
-    server,
     gateway,
-    setRoutes: (routes) => gateway.setRoutes(SINGLE_API, routes),
+    setRoutes,
     listen: () =>
       new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 0, host, () => {
-          server.off('error', reject);
-          const port = (server.address() as AddressInfo).port;
+        listener.once('error', reject);
+        listener.listen(options.port ?? 0, host, () => {
+          listener.off('error', reject);
+          // The http server never listens itself (connections come from `listener`): this starts its connection
+          // tracking, which enforces headersTimeout/requestTimeout and makes closeAllConnections() work.
+          httpServer.emit('listening');
+          const port = (listener.address() as AddressInfo).port;
           resolve({ port, url: `http://${host}:${port}` });
         });
       }),
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        closing = true;
+        listener.close(() => resolve());
+        httpServer.closeAllConnections();
+        httpServer.close();
+        for (const socket of offloaded) socket.destroy();
+        offloaded.clear();
       }),
   };
+}
+
+/** A whole HTTP/1.1 response written on a connection this process never read from, which then closes. */
+function writeAndClose(socket: Socket, response: RawResponse): void {
+  if (socket.destroyed) return;
+  let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}\r\n`;
+  const h = response.headers;
+  for (let i = 0; i < h.length; i += 2) if (h[i].toLowerCase() !== 'connection') head += `${h[i]}: ${h[i + 1]}\r\n`;
+  head += 'connection: close\r\n\r\n';
+  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+  // Read (and drop) whatever the client still sends, so its close is seen and the socket released.
+  socket.resume();
+  setTimeout(() => socket.destroy(), 5000).unref();
 }

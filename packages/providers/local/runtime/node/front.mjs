@@ -1,0 +1,210 @@
+// A worker's HTTP front: client connections of an api that the engine handed to this worker (see bootstrap.mjs).
+// Requests for this worker's own function run here, one at a time, when nothing else runs: no hop through the
+// engine, which on a small machine is most of the cost of a short request. Everything else (another function's
+// route, a 404, CORS, a request that arrives while one runs) is forwarded to the engine's gateway, which answers
+// it as it answers any request. The engine keeps its own handle on every connection: when this worker times
+// out or dies it answers the request that was running, and serves the connections again.
+import http from 'node:http';
+import { RouteTable } from '../../dist/engine/http/route-table.js';
+import { nextRequestId } from '../../dist/engine/request-id.js';
+
+const CID = Symbol('cid');
+/** A request of the connection is being answered (from its 'request' to its response's 'finish'). */
+const BUSY = Symbol('busy');
+/** socket.bytesRead when the last request was fully read: more means bytes of another request were read. */
+const READ_AT_BOUNDARY = Symbol('readAtBoundary');
+const RELEASING = Symbol('releasing');
+const RELEASED = Symbol('released');
+
+function errorAnswer(res, status, message, requestId, close) {
+  const body = JSON.stringify({ message, requestId });
+  const headers = [
+    'content-type',
+    'application/json',
+    'x-amzn-requestid',
+    requestId,
+    'apigw-requestid',
+    requestId,
+    'content-length',
+    String(Buffer.byteLength(body)),
+  ];
+  if (close) headers.push('connection', 'close');
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/**
+ * `deps`: send(obj) and sendWithBytes(json, bytes) write frames to the engine; idle() says whether a request
+ * may run now; runDirect(request, body, cid, timeoutMs) runs one and resolves with its response (undefined:
+ * malformed, null: the handler failed).
+ */
+export function createFront(deps) {
+  let config = null;
+  let table = null;
+  const sockets = new Map();
+  const forwards = new Map();
+  let nextForward = 1;
+
+  const server = http.createServer({ keepAliveTimeout: 5000 }, onRequest);
+
+  function onRequest(req, res) {
+    const socket = req.socket;
+    socket[BUSY] = true;
+    res.on('finish', () => {
+      socket[BUSY] = false;
+      if (socket[RELEASING]) setImmediate(() => tryRelease(socket));
+    });
+    const requestId = nextRequestId();
+    const time = Date.now();
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > config.bodyLimit) {
+      req.resume();
+      errorAnswer(res, 413, 'Request Entity Too Large', requestId, true);
+      return;
+    }
+    const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody) {
+      socket[READ_AT_BOUNDARY] = socket.bytesRead;
+      dispatch(req, res, requestId, time, null);
+      return;
+    }
+    const chunks = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > config.bodyLimit) {
+        tooLarge = true;
+        chunks.length = 0;
+        errorAnswer(res, 413, 'Request Entity Too Large', requestId, true);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      socket[READ_AT_BOUNDARY] = socket.bytesRead;
+      if (!tooLarge) dispatch(req, res, requestId, time, Buffer.concat(chunks, size));
+    });
+    req.on('error', () => res.destroy());
+  }
+
+  function dispatch(req, res, requestId, time, body) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const match = table.match(method, path);
+    const own =
+      match.kind === 'found' &&
+      match.route.functionName === config.functionName &&
+      !match.route.cors &&
+      !(method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined);
+    if (!own || !deps.idle()) {
+      forward(req, res, body);
+      return;
+    }
+    const route = match.route;
+    const ip = req.socket.remoteAddress ?? '127.0.0.1';
+    const request = {
+      v: route.payloadVersion,
+      id: requestId,
+      method,
+      path,
+      query: q === -1 ? '' : url.slice(q + 1),
+      headers: req.rawHeaders,
+      ip: ip.startsWith('::ffff:') ? ip.slice(7) : ip,
+      time,
+      httpVersion: req.httpVersion,
+      apiId: config.apiId,
+      resource: route.path,
+      routeMethod: route.method,
+      stage: route.stage,
+      params: match.pathParameters,
+    };
+    deps.runDirect(request, body, req.socket[CID], config.timeoutMs).then((response) => {
+      if (res.destroyed) return;
+      if (response === null || response === undefined) {
+        errorAnswer(res, 502, 'Internal server error', requestId, false);
+        return;
+      }
+      const headers = response.headers;
+      const b = response.body;
+      headers.push(
+        'x-amzn-requestid',
+        requestId,
+        'apigw-requestid',
+        requestId,
+        'content-length',
+        String(typeof b === 'string' ? Buffer.byteLength(b) : b.length),
+      );
+      res.writeHead(response.statusCode, headers);
+      res.end(b);
+    });
+  }
+
+  function forward(req, res, body) {
+    const fid = nextForward++;
+    forwards.set(fid, res);
+    const r = {
+      method: req.method,
+      url: req.url,
+      headers: req.rawHeaders,
+      ip: req.socket.remoteAddress ?? '127.0.0.1',
+      httpVersion: req.httpVersion,
+    };
+    deps.sendWithBytes(`{"t":"fwd","fid":${fid},"cid":${req.socket[CID]},"r":${JSON.stringify(r)}}`, body ?? '');
+  }
+
+  function onForwardAnswer(msg) {
+    const res = forwards.get(msg.fid);
+    if (!res) return;
+    forwards.delete(msg.fid);
+    if (res.destroyed) return;
+    res.writeHead(msg.status, msg.headers);
+    res.end(msg.body ?? '');
+  }
+
+  /** At a request boundary, with nothing of another request read: close this handle (the engine keeps its own). */
+  function tryRelease(socket) {
+    if (socket[RELEASED] || socket.destroyed) return;
+    if (socket[BUSY] || socket.bytesRead !== (socket[READ_AT_BOUNDARY] ?? 0)) return;
+    if (socket.writableLength > 0) {
+      setImmediate(() => tryRelease(socket));
+      return;
+    }
+    socket[RELEASED] = true;
+    sockets.delete(socket[CID]);
+    // destroy() closes this process's descriptor only: no FIN, the connection lives on in the engine.
+    socket.destroy();
+    deps.send({ t: 'released', cid: socket[CID] });
+  }
+
+  return {
+    configure(msg) {
+      config = msg;
+      table = new RouteTable(msg.routes);
+    },
+    adopt(cid, socket) {
+      socket[CID] = cid;
+      socket[READ_AT_BOUNDARY] = 0;
+      sockets.set(cid, socket);
+      socket.on('close', () => {
+        sockets.delete(cid);
+        if (!socket[RELEASED]) deps.send({ t: 'closed', cid });
+      });
+      server.emit('connection', socket);
+      socket.resume();
+    },
+    onFrame(msg) {
+      if (msg.t === 'fwdres') onForwardAnswer(msg);
+      else if (msg.t === 'release') {
+        for (const socket of [...sockets.values()]) {
+          if (msg.cid !== undefined && socket[CID] !== msg.cid) continue;
+          socket[RELEASING] = true;
+          tryRelease(socket);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { RawResponse } from '../types.js';
+
+/**
+ * API Gateway's own answer (not a handler's): JSON `{ message, requestId }` with the request id headers.
+ * 403/404 carry the error type API Gateway names. `extra`: more headers, `[name, value, ...]` (CORS).
+ */
+export function gatewayError(
+  status: number,
+  message: string,
+  requestId: string,
+  extra: readonly string[] = [],
+): RawResponse {
+  const body = JSON.stringify({ message, requestId });
+  const headers = ['content-type', 'application/json', ...extra];
+  if (status === 403) headers.push('x-amzn-errortype', 'MissingAuthenticationTokenException');
+  else if (status === 404) headers.push('x-amzn-errortype', 'NotFoundException');
+  headers.push(
+    'x-amzn-requestid',
+    requestId,
+    'apigw-requestid',
+    requestId,
+    'content-length',
+    String(Buffer.byteLength(body)),
+  );
+  return { status, headers, body };
+}
