@@ -95,6 +95,8 @@ export interface FunctionStats {
   readonly version: string;
   readonly workers: number;
   readonly busy: number;
+  /** Client connections its workers serve themselves (see `offload`). */
+  readonly connections: number;
 }
 
 /** Runs functions. Everything here is in-memory; the daemon persists what must survive. */

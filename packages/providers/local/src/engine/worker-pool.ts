@@ -125,7 +125,13 @@ export class VersionPool {
   stats(): FunctionStats {
     let busy = 0;
     for (const w of this.workers) if (w.depth > 0) busy++;
-    return { name: this.spec.name, version: this.spec.version, workers: this.workers.size, busy };
+    return {
+      name: this.spec.name,
+      version: this.spec.version,
+      workers: this.workers.size,
+      busy,
+      connections: this.front?.connections ?? 0,
+    };
   }
 
   /** Starts `count` workers; rejects with the first init error (the pool is then closed). */
@@ -292,7 +298,10 @@ export class VersionPool {
       onRetired: () => {
         if (w.front === front) w.front = undefined;
         if (this.front === front) this.front = undefined;
-        if (this.state === 'active' && w.isAlive && w.depth === 0) this.release(w);
+        // Retired when the pool drains or the worker sat idle past its keep-warm: either way it stops (were it
+        // idle again, the connections it gave back would come straight back to it).
+        this.workers.delete(w);
+        void w.stop();
         this.checkDrained();
       },
     });

@@ -324,6 +324,12 @@ export class WorkerProcess {
    */
   passConnection(message: object, socket: Socket, onFailed: () => void): boolean {
     if (!this.isAlive || !this.child.connected) return false;
+    // Without this, child_process treats the socket as a cluster worker's connection of `socket.server`: the
+    // server's close() would then wait for the worker to report it closed, which a dead worker never does. We
+    // keep our own handle open and counted (`_server`), so the server waits for that one instead.
+    const s = socket as Socket & { server: unknown };
+    const server = s.server;
+    s.server = null;
     try {
       // send() returning false only means its queue is long: the handle still goes, in order.
       this.child.send(message, socket, { keepOpen: true }, (error) => {
@@ -332,6 +338,8 @@ export class WorkerProcess {
       return true;
     } catch {
       return false;
+    } finally {
+      s.server = server;
     }
   }
 

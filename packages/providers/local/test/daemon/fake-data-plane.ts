@@ -101,7 +101,14 @@ export function createFakeEngine(): FakeEngine {
     async remove(name) {
       active.delete(name);
     },
-    stats: () => [...active.values()].map((f) => ({ name: f.spec.name, version: f.spec.version, workers: 1, busy: 0 })),
+    stats: () =>
+      [...active.values()].map((f) => ({
+        name: f.spec.name,
+        version: f.spec.version,
+        workers: 1,
+        busy: 0,
+        connections: 0,
+      })),
     onLog(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,0 +1,180 @@
+// A warm worker serving its api's keep-alive connections itself (runtime/node/front.mjs, engine/worker-front.ts):
+// what a client sees must be what the gateway gives, including when the worker times out, dies, is replaced by
+// a redeploy or is reaped.
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFunctionEngine, type FunctionEngineOptions } from '../../src/engine/function-engine.js';
+import { createApiServer, type ApiServer } from '../../src/engine/http/gateway.js';
+import type { FunctionEngine, FunctionVersionSpec, HttpRoute, LogRecord } from '../../src/engine/types.js';
+import { nodeSpec, sleep, waitFor } from './helpers.js';
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+function get(base: string, path: string, agent: Agent): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, base), { agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(15_000, () => req.destroy(new Error('no answer in 15 s')));
+    req.end();
+  });
+}
+
+function route(path: string, functionName: string): HttpRoute {
+  return { service: 'svc', stage: 'test', api: 'http', payloadVersion: '2.0', method: 'GET', path, functionName };
+}
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function start(
+  spec: FunctionVersionSpec,
+  options: FunctionEngineOptions = {},
+  extra: { spec: FunctionVersionSpec; path: string }[] = [],
+): Promise<{ engine: FunctionEngine; api: ApiServer; base: string; logs: LogRecord[] }> {
+  const engine = createFunctionEngine({ genericPoolSize: 1, ...options });
+  const logs: LogRecord[] = [];
+  engine.onLog((r) => logs.push(r));
+  engine.activate(await engine.prepare(spec));
+  for (const e of extra) engine.activate(await engine.prepare(e.spec));
+  const api = createApiServer({
+    engine,
+    routes: [route('/f', spec.name), ...extra.map((e) => route(e.path, e.spec.name))],
+  });
+  const { url } = await api.listen();
+  cleanups.push(async () => {
+    await api.close();
+    await engine.close();
+  });
+  return { engine, api, base: url, logs };
+}
+
+function keepAlive(): Agent {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  cleanups.push(() => agent.destroy());
+  return agent;
+}
+
+function linesOf(logs: LogRecord[], requestId: string): string[] {
+  return logs.filter((r) => r.requestId === requestId).map((r) => r.message);
+}
+
+describe('a worker serving connections itself', () => {
+  it('answers a keep-alive connection, with the request id in the headers, the event and the logs', async () => {
+    const { engine, base, logs } = await start(nodeSpec('front.handler'));
+    const agent = keepAlive();
+    const pids = new Set<number>();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await get(base, `/f?log=${i}`, agent);
+      expect(r.status).toBe(200);
+      const body = JSON.parse(r.text) as { pid: number; requestId: string };
+      expect(r.headers['x-amzn-requestid']).toBe(body.requestId);
+      expect(r.headers['apigw-requestid']).toBe(body.requestId);
+      pids.add(body.pid);
+      ids.push(body.requestId);
+    }
+    expect(pids.size).toBe(1);
+    expect(engine.stats()[0].connections).toBe(1);
+    for (const [i, id] of ids.entries()) {
+      expect(await waitFor(() => linesOf(logs, id).some((l) => l.startsWith('REPORT')))).toBe(true);
+      const lines = linesOf(logs, id);
+      expect(lines[0]).toMatch(/^START RequestId: /);
+      expect(lines.some((l) => l.includes(`line ${i}`))).toBe(true);
+      expect(lines.some((l) => l.startsWith('END RequestId: '))).toBe(true);
+    }
+  });
+
+  it('answers 504 with the request id when a handler is stuck past its timeout; the next request is served', async () => {
+    const { base, logs } = await start(nodeSpec('front.handler', { timeoutMs: 500 }));
+    const agent = keepAlive();
+    expect((await get(base, '/f', agent)).status).toBe(200);
+    const stuck = await get(base, '/f?spin=30000', agent);
+    expect(stuck.status).toBe(504);
+    const id = stuck.headers['x-amzn-requestid'] as string;
+    expect(JSON.parse(stuck.text)).toEqual({ message: 'Endpoint request timed out', requestId: id });
+    expect(await waitFor(() => linesOf(logs, id).some((l) => l.startsWith('REPORT')))).toBe(true);
+    expect(linesOf(logs, id).some((l) => l.includes('Task timed out after 0.50 seconds'))).toBe(true);
+    expect((await get(base, '/f', agent)).status).toBe(200);
+  });
+
+  it('answers 502 only for the request a worker died in; its other connections are served on', async () => {
+    const { engine, base } = await start(nodeSpec('front.handler'));
+    const a = keepAlive();
+    const b = keepAlive();
+    expect((await get(base, '/f', a)).status).toBe(200);
+    expect((await get(base, '/f', b)).status).toBe(200);
+    expect(engine.stats()[0].connections).toBe(2);
+    const died = await get(base, '/f?exit=1', a);
+    expect(died.status).toBe(502);
+    expect(JSON.parse(died.text)).toEqual({
+      message: 'Internal server error',
+      requestId: died.headers['x-amzn-requestid'],
+    });
+    // b's connection was idle in the worker that died: the api server serves it now.
+    expect((await get(base, '/f', b)).status).toBe(200);
+    expect((await get(base, '/f', a)).status).toBe(200);
+    const thrown = await get(base, '/f?uncaught=1', keepAlive());
+    expect(thrown.status).toBe(502);
+  });
+
+  it('leaves other functions and concurrent requests to other workers: one request in flight per worker', async () => {
+    const other = nodeSpec('front.other');
+    const { base } = await start(nodeSpec('front.handler'), {}, [{ spec: other, path: '/other' }]);
+    const a = keepAlive();
+    const b = keepAlive();
+    expect((await get(base, '/f', a)).status).toBe(200);
+    expect((await get(base, '/other', a)).text).toBe('other');
+    const [slow, quick] = await Promise.all([get(base, '/f?sleep=400', a), sleep(100).then(() => get(base, '/f', b))]);
+    expect(slow.status).toBe(200);
+    expect(quick.status).toBe(200);
+    expect((JSON.parse(slow.text) as { pid: number }).pid).not.toBe((JSON.parse(quick.text) as { pid: number }).pid);
+  });
+
+  it('moves keep-alive connections to a new version with no failed request', async () => {
+    const v1 = nodeSpec('front.handler', { environment: { CODE_VERSION: 'v1' } });
+    const { engine, base } = await start(v1);
+    const agents = [keepAlive(), keepAlive(), keepAlive()];
+    const statuses: number[] = [];
+    const versions: string[] = [];
+    let stop = false;
+    const loops = agents.map(async (agent) => {
+      const end = Date.now() + 8000;
+      while (!stop && Date.now() < end) {
+        const r = await get(base, '/f', agent);
+        statuses.push(r.status);
+        if (r.status === 200) versions.push((JSON.parse(r.text) as { version: string }).version);
+      }
+    });
+    await waitFor(() => versions.length > 30);
+    engine.activate(await engine.prepare({ ...v1, version: '2', environment: { CODE_VERSION: 'v2' } }));
+    await waitFor(() => versions.slice(-10).length === 10 && versions.slice(-10).every((v) => v === 'v2'));
+    stop = true;
+    await Promise.all(loops);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(versions.at(-1)).toBe('v2');
+  });
+
+  it('keeps a connection open when the worker serving it is reaped', async () => {
+    const { engine, base } = await start(nodeSpec('front.handler', { keepWarmMs: 200 }), { reapIntervalMs: 20 });
+    const agent = keepAlive();
+    expect((await get(base, '/f', agent)).status).toBe(200);
+    expect(engine.stats()[0].connections).toBe(1);
+    expect(await waitFor(() => engine.stats()[0].workers === 0)).toBe(true);
+    const again = await get(base, '/f', agent);
+    expect(again.status).toBe(200);
+  });
+});
