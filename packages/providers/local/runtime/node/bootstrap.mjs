@@ -5,7 +5,6 @@
 // 0x01, that byte, the JSON's length (4 bytes), the JSON and raw bytes (an HTTP request or response body).
 // An `http` frame carries an HTTP request: the event is built here and the result mapped to the response here
 // (http-adapter.mjs), so the engine forwards bytes and writes bytes.
-import { writeSync } from 'node:fs';
 import net from 'node:net';
 import { loadHandler, runHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
 import { buildHttpEvent, mapHttpResult } from './http-adapter.mjs';
@@ -40,7 +39,30 @@ function uncork() {
   corked = false;
   channel.uncork();
 }
+// Results of requests this worker read from connections itself (front.mjs) are not awaited by anyone (the
+// client has its answer): they leave every few milliseconds, together, so the engine wakes up once for many. Any
+// other frame takes them along first, so frames keep their order.
+const LAZY_FLUSH_MS = 2;
+let lazy = [];
+let lazyTimer = null;
+function writeLazy(frame) {
+  lazy.push(frame);
+  lazyTimer ??= setTimeout(flushLazy, LAZY_FLUSH_MS);
+}
+function flushLazy() {
+  if (lazyTimer !== null) clearTimeout(lazyTimer);
+  lazyTimer = null;
+  const frames = lazy;
+  lazy = [];
+  for (const f of frames) writeNow(f);
+}
+
 function write(frame) {
+  if (lazy.length > 0) flushLazy();
+  writeNow(frame);
+}
+
+function writeNow(frame) {
   if (!corked) {
     corked = true;
     channel.cork();
@@ -70,13 +92,14 @@ function sendWithBytes(json, bytes) {
   write(frame);
 }
 
-function sendRaw(prefix, json, suffix) {
+function sendRaw(prefix, json, suffix, later = false) {
   const text = prefix + json + suffix;
   const len = Buffer.byteLength(text, 'utf8');
   const frame = Buffer.allocUnsafe(4 + len);
   frame.writeUInt32BE(len, 0);
   frame.write(text, 4, len, 'utf8');
-  write(frame);
+  if (later) writeLazy(frame);
+  else write(frame);
 }
 
 // getrusage per invocation is a good share of a sub-millisecond invocation's cost: the peak is re-read after
@@ -227,27 +250,25 @@ function idle() {
   return !directBusy && !draining && inbox.length === 0;
 }
 
-/** The state file (fd 5): the request running from a connection, for the engine's timeout and crash handling. */
-const STATE_FD = 5;
-const stateRecord = Buffer.alloc(128, 0x20);
+/** The state record of the request running from a connection (direct-state.mjs), created with the front. */
+let directState = null;
 let currentCid = null;
 
 /** Runs one request of a connection; resolves with the response (undefined: malformed) or null (handler error). */
 async function runDirect(request, body, cid, timeoutMs) {
   directBusy = true;
   currentCid = cid;
-  // Before the handler runs: a handler that never returns must still be timed out by the engine. One positional
-  // write, no message (a message would wake the engine for every request).
+  // Before the handler runs: a handler that never returns must still be timed out by the engine. No message
+  // (a message would wake the engine for every request): see direct-state.mjs.
   const started = Date.now();
-  stateRecord.fill(0x20);
-  stateRecord.write(`${started} ${cid} ${request.id}`, 0, 'latin1');
-  writeSync(STATE_FD, stateRecord, 0, stateRecord.length, 0);
+  directState.begin(request.id, cid, started);
   const { outcome, response, ms } = await execute(request.id, started + timeoutMs, request, body);
+  directState.end();
   directBusy = false;
   currentCid = null;
   const head = `{"t":"result","id":${JSON.stringify(request.id)},"cid":${cid},"o":${outBytes},"e":${errBytes},"m":${maxRssMB(ms)},"d":${ms.toFixed(3)}`;
-  if (outcome.ok) sendRaw(head, ',"ok":true', '}');
-  else sendRaw(head, `,"ok":false,"error":${JSON.stringify(outcome.error)}`, '}');
+  if (outcome.ok) sendRaw(head, ',"ok":true', '}', true);
+  else sendRaw(head, `,"ok":false,"error":${JSON.stringify(outcome.error)}`, '}', true);
   // Frames that arrived while this ran wait no longer.
   if (inbox.length > 0 && !draining) void drainInbox();
   return outcome.ok ? response : null;
@@ -255,7 +276,11 @@ async function runDirect(request, body, cid, timeoutMs) {
 
 async function onFront(msg) {
   if (!front) {
-    const { createFront } = await import('./front.mjs');
+    const [{ createFront }, { createDirectState }] = await Promise.all([
+      import('./front.mjs'),
+      import('./direct-state.mjs'),
+    ]);
+    directState = createDirectState(5);
     front = createFront({ send, sendWithBytes, idle, runDirect });
     process.on('message', (m, handle) => {
       if (m && m.t === 'conn' && handle) front.adopt(m.cid, handle);

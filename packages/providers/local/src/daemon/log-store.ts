@@ -39,7 +39,6 @@ interface OpenFile {
   fd: number;
   size: number;
   pending: string[];
-  pendingBytes: number;
 }
 
 const DEFAULT_RETENTION = 10 * 1024 * 1024;
@@ -57,7 +56,8 @@ function safeSegment(s: string): string {
 export class LogStore {
   readonly root: string;
   readonly retentionBytes: number;
-  readonly #targets = new Map<string, LogTarget>();
+  /** The file of each deployed function name (worked out once: every invocation writes three lines). */
+  readonly #fileByName = new Map<string, string>();
   readonly #files = new Map<string, OpenFile>();
   readonly #followers = new Set<{ target: string; filter?: string; push(line: StoredLogLine): void }>();
   #flushScheduled = false;
@@ -69,8 +69,8 @@ export class LogStore {
 
   /** Route records of deployed `name` to the target's file (undefined: forget the name). */
   setTarget(name: string, target: LogTarget | undefined): void {
-    if (target) this.#targets.set(name, target);
-    else this.#targets.delete(name);
+    if (target) this.#fileByName.set(name, this.fileFor(target));
+    else this.#fileByName.delete(name);
   }
 
   fileFor(target: LogTarget): string {
@@ -79,29 +79,29 @@ export class LogStore {
 
   /** Store one record (from the engine or from the daemon itself). */
   append(record: LogRecord): void {
-    const target = this.#targets.get(record.function);
-    const file = target ? this.fileFor(target) : join(this.root, '_unknown', `${safeSegment(record.function)}.log`);
-    const line: StoredLogLine = {
-      timestamp: record.timestamp,
-      function: record.function,
-      version: record.version,
-      ...(record.requestId ? { requestId: record.requestId } : {}),
-      message: record.message,
-    };
+    const file =
+      this.#fileByName.get(record.function) ?? join(this.root, '_unknown', `${safeSegment(record.function)}.log`);
+    const { timestamp, version, requestId, message } = record;
+    const line: StoredLogLine = requestId
+      ? { timestamp, function: record.function, version, requestId, message }
+      : { timestamp, function: record.function, version, message };
     const text = `${JSON.stringify(line)}\n`;
     let open = this.#files.get(file);
     if (!open) {
       mkdirSync(dirname(file), { recursive: true });
       const fd = openSync(file, 'a', 0o600);
-      open = { fd, size: statSync(file).size, pending: [], pendingBytes: 0 };
+      open = { fd, size: statSync(file).size, pending: [] };
       this.#files.set(file, open);
     }
     open.pending.push(text);
-    open.pendingBytes += Buffer.byteLength(text);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.flush());
     }
+    if (this.#followers.size > 0) this.#notify(file, line);
+  }
+
+  #notify(file: string, line: StoredLogLine): void {
     for (const follower of this.#followers) {
       if (follower.target === file && (!follower.filter || line.message.includes(follower.filter))) follower.push(line);
     }
@@ -120,7 +120,6 @@ export class LogStore {
         data = cut < 0 ? Buffer.alloc(0) : data.subarray(cut + 1);
       }
       open.pending = [];
-      open.pendingBytes = 0;
       if (open.size + data.length > half && open.size > 0) {
         closeSync(open.fd);
         renameSync(file, `${file}.1`);

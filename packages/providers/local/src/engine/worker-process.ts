@@ -281,7 +281,11 @@ export class WorkerProcess {
   /** The result of a request the worker ran from a connection: logged as any invocation, output attributed. */
   recordDirect(job: InvokeJob, result: Extract<WorkerMessage, { t: 'result' }>): void {
     this.queue.push({ job, result });
-    if (this.queue.length === 1) this.startHead();
+    if (this.queue.length === 1) {
+      // It already ran: no timer (startHead) to arm.
+      this.headStartedAt = performance.now();
+      job.onStart?.();
+    }
     this.drainOutput();
   }
 
@@ -581,8 +585,13 @@ export class WorkerProcess {
       // The runtime exits after an uncaught error: nothing queued behind it will run there.
       this.kill();
       this.abandonQueued();
-    } else if (this.isAlive) this.startHead();
-    else this.abandonQueued();
+    } else if (this.isAlive) {
+      const next = this.queue[0];
+      if (next?.result) {
+        this.headStartedAt = performance.now();
+        next.job.onStart?.();
+      } else this.startHead();
+    } else this.abandonQueued();
     this.drainOutput();
   }
 

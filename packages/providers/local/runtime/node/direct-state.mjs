@@ -1,0 +1,92 @@
+// The state record of a worker serving connections itself: which request it runs, from which connection, since
+// when. The engine reads it from the state file (fd 5) on a timer (timeouts) and when the worker dies (the
+// request gets its 502). Writing the file for every request costs a system call each (measured: a tenth of a
+// short request), so the main thread only writes shared memory, and a small watchdog thread copies a running
+// request to the file when it sees one (every few milliseconds): a request that takes longer than that is always
+// in the file. `process.exit()` in a handler writes it at once ('exit' handler). What can still go unrecorded is a
+// request the process is killed in (out of memory, SIGKILL) within its first milliseconds: its client then sees
+// the connection close instead of a 502.
+import { writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+const RECORD_BYTES = 128;
+/**
+ * Int32 slots: 0 started sequence (odd while the main thread writes the record, even when it is whole), 1 the
+ * sequence of the last finished request, 2 connection id, 3 request id length.
+ */
+const SLOTS = 4;
+const ID_OFFSET = SLOTS * 4 + 8; // after the slots and a Float64 start time
+const WATCH_INTERVAL_MS = 3;
+
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const { sab, fd, idOffset, recordBytes, intervalMs } = workerData;
+const slots = new Int32Array(sab, 0, 4);
+const started = new Float64Array(sab, 16, 1);
+const idBytes = new Uint8Array(sab, idOffset, 64);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const record = Buffer.alloc(recordBytes, 0x20);
+let written = 0;
+for (;;) {
+  Atomics.wait(sleeper, 0, 0, intervalMs);
+  const seq = Atomics.load(slots, 0);
+  // Odd: the main thread is writing the record (a sequence lock).
+  if (seq % 2 === 1 || seq === written || seq === Atomics.load(slots, 1)) continue;
+  const at = started[0];
+  const cid = Atomics.load(slots, 2);
+  const id = Buffer.from(idBytes.subarray(0, Atomics.load(slots, 3))).toString('latin1');
+  // The main thread may have moved on while this was read: write only a consistent record.
+  if (Atomics.load(slots, 0) !== seq) continue;
+  record.fill(0x20);
+  record.write(at + ' ' + cid + ' ' + id, 0, 'latin1');
+  try { writeSync(fd, record, 0, recordBytes, 0); } catch { break; }
+  written = seq;
+}
+`;
+
+export function createDirectState(fd) {
+  const sab = new SharedArrayBuffer(ID_OFFSET + 64);
+  const slots = new Int32Array(sab, 0, SLOTS);
+  const started = new Float64Array(sab, 16, 1);
+  const idBytes = new Uint8Array(sab, ID_OFFSET, 64);
+  let seq = 0;
+  let running = null;
+  const watchdog = new Worker(WATCHDOG, {
+    eval: true,
+    workerData: { sab, fd, idOffset: ID_OFFSET, recordBytes: RECORD_BYTES, intervalMs: WATCH_INTERVAL_MS },
+    resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
+    stdout: false,
+    stderr: false,
+  });
+  // It must not keep the process alive (callbackWaitsForEmptyEventLoop waits for an empty loop).
+  watchdog.unref();
+
+  const writeNow = () => {
+    if (!running) return;
+    const record = Buffer.alloc(RECORD_BYTES, 0x20);
+    record.write(`${running.startedAt} ${running.cid} ${running.id}`, 0, 'latin1');
+    try {
+      writeSync(fd, record, 0, RECORD_BYTES, 0);
+    } catch {
+      // the engine is gone
+    }
+  };
+  process.on('exit', writeNow);
+
+  return {
+    begin(id, cid, startedAt) {
+      running = { id, cid, startedAt };
+      Atomics.store(slots, 0, ++seq);
+      started[0] = startedAt;
+      Atomics.store(slots, 2, cid);
+      Atomics.store(slots, 3, idBytes.length < id.length ? idBytes.length : id.length);
+      for (let i = 0; i < id.length && i < idBytes.length; i++) idBytes[i] = id.charCodeAt(i);
+      Atomics.store(slots, 0, ++seq);
+    },
+    end() {
+      running = null;
+      Atomics.store(slots, 1, seq);
+    },
+  };
+}
