@@ -5,6 +5,7 @@
 // it as it answers any request. The engine keeps its own handle on every connection: when this worker times
 // out or dies it answers the request that was running, and serves the connections again.
 import http from 'node:http';
+import { withCorsHeaders } from '../../dist/engine/http/cors.js';
 import { RouteTable } from '../../dist/engine/http/route-table.js';
 import { nextRequestId } from '../../dist/engine/request-id.js';
 
@@ -16,9 +17,10 @@ const READ_AT_BOUNDARY = Symbol('readAtBoundary');
 const RELEASING = Symbol('releasing');
 const RELEASED = Symbol('released');
 
-function errorAnswer(res, status, message, requestId, close) {
+function errorAnswer(res, status, message, requestId, close, cors, origin) {
   const body = JSON.stringify({ message, requestId });
   const headers = [
+    ...(cors ? withCorsHeaders([], cors, origin) : []),
     'content-type',
     'application/json',
     'x-amzn-requestid',
@@ -98,7 +100,6 @@ export function createFront(deps) {
     const own =
       match.kind === 'found' &&
       match.route.functionName === config.functionName &&
-      !match.route.cors &&
       !(method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined);
     if (!own || !deps.idle()) {
       forward(req, res, body);
@@ -124,11 +125,13 @@ export function createFront(deps) {
     };
     deps.runDirect(request, body, req.socket[CID], config.timeoutMs).then((response) => {
       if (res.destroyed) return;
+      const cors = route.cors;
+      const origin = cors ? req.headers.origin : undefined;
       if (response === null || response === undefined) {
-        errorAnswer(res, 502, 'Internal server error', requestId, false);
+        errorAnswer(res, 502, 'Internal server error', requestId, false, cors, origin);
         return;
       }
-      const headers = response.headers;
+      const headers = cors ? withCorsHeaders(response.headers, cors, origin) : response.headers;
       const b = response.body;
       headers.push(
         'x-amzn-requestid',

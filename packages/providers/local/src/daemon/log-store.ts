@@ -82,10 +82,10 @@ export class LogStore {
     const file =
       this.#fileByName.get(record.function) ?? join(this.root, '_unknown', `${safeSegment(record.function)}.log`);
     const { timestamp, version, requestId, message } = record;
-    const line: StoredLogLine = requestId
-      ? { timestamp, function: record.function, version, requestId, message }
-      : { timestamp, function: record.function, version, message };
-    const text = `${JSON.stringify(line)}\n`;
+    // The same text as JSON.stringify of a StoredLogLine, built without the object (three lines per invocation).
+    const text =
+      `{"timestamp":${timestamp},"function":${JSON.stringify(record.function)},"version":${JSON.stringify(version)}` +
+      `${requestId ? `,"requestId":${JSON.stringify(requestId)}` : ''},"message":${JSON.stringify(message)}}\n`;
     let open = this.#files.get(file);
     if (!open) {
       mkdirSync(dirname(file), { recursive: true });
@@ -98,7 +98,15 @@ export class LogStore {
       this.#flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    if (this.#followers.size > 0) this.#notify(file, line);
+    if (this.#followers.size > 0) {
+      const fn = record.function;
+      this.#notify(
+        file,
+        requestId
+          ? { timestamp, function: fn, version, requestId, message }
+          : { timestamp, function: fn, version, message },
+      );
+    }
   }
 
   #notify(file: string, line: StoredLogLine): void {

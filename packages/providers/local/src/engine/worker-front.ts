@@ -13,11 +13,16 @@ interface Entry {
 export interface WorkerFrontHooks {
   /** The invocation job for a request the worker started itself (logs, timeout, stats: as any invocation). */
   readonly directJob: (requestId: string) => InvokeJob;
+  /** A successful request of the worker's that wrote no output: logged without a job. */
+  readonly quietResult: (result: Extract<WorkerMessage, { t: 'result' }>) => void;
   /** The worker holds no connection any more after `retire()`. */
-  readonly onRetired: () => void;
+  readonly onRetired: (reason: RetireReason) => void;
 }
 
 let nextConnectionId = 1;
+
+/** Why a front gives its connections back: the pool drains, it sat idle past keep-warm, its handler got slow. */
+export type RetireReason = 'drain' | 'idle' | 'slow';
 
 /**
  * The engine's side of a worker that serves client connections itself (runtime/node/front.mjs). The engine keeps
@@ -35,6 +40,7 @@ export class WorkerFront {
   private waiting: OffloadedConnection[] = [];
   private ready = false;
   private retiring = false;
+  private retireReason: RetireReason = 'drain';
   private gone = false;
   /** The last request the worker reported a result for (or that was answered here). */
   private lastSettled = '';
@@ -96,9 +102,10 @@ export class WorkerFront {
   }
 
   /** Gives every connection back to the api server (each at its next request boundary), then `onRetired`. */
-  retire(): void {
+  retire(reason: RetireReason): void {
     if (this.retiring) return;
     this.retiring = true;
+    this.retireReason = reason;
     for (const c of this.takeWaiting()) c.reclaim();
     if (this.entries.size === 0 || !this.worker.isAlive) this.finishRetiring();
     else this.worker.sendMessage('{"t":"release"}');
@@ -142,6 +149,11 @@ export class WorkerFront {
 
   onDirectResult(result: Extract<WorkerMessage, { t: 'result' }>): void {
     this.lastSettled = result.id;
+    // The common case (a success that printed nothing): its START/END/REPORT lines and nothing else.
+    if (result.ok && this.worker.hasNoOutputFor(result)) {
+      this.hooks.quietResult(result);
+      return;
+    }
     const job = this.hooks.directJob(result.id);
     this.worker.recordDirect(
       {
@@ -240,7 +252,7 @@ export class WorkerFront {
     this.retired = true;
     clearInterval(this.watchdog);
     this.worker.holdForResult = false;
-    this.hooks.onRetired();
+    this.hooks.onRetired(this.retireReason);
   }
 }
 

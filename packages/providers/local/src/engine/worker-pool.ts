@@ -71,6 +71,8 @@ const SCALE_OUT_MIN_HANDLER_MS = 1;
 const PIPELINE_DEPTH = 16;
 /** ...and only behind an invocation that has not run longer than this (a slow one would hold them up). */
 const PIPELINE_MAX_RUNNING_MS = 2;
+/** A front worker gives its connections back when its handler's moving average passes this. */
+const SLOW_FRONT_MS = 5;
 
 /** The workers of one function version: one in-flight invocation per worker, scaling out to `max`. */
 export class VersionPool {
@@ -236,7 +238,7 @@ export class VersionPool {
     if (this.state === 'closed') return Promise.resolve();
     this.state = 'draining';
     const done = new Promise<void>((resolve) => (this.drainedResolve = resolve));
-    this.front?.retire();
+    this.front?.retire('drain');
     this.checkDrained();
     return done;
   }
@@ -265,7 +267,7 @@ export class VersionPool {
       this.workers.size > this.provisioned &&
       now - f.worker.idleSince >= keepWarmMs
     )
-      f.retire();
+      f.retire('idle');
     while (this.idle.length > 0 && this.workers.size > this.provisioned && now - this.idle[0].idleSince >= keepWarmMs) {
       const w = this.idle.shift()!;
       this.workers.delete(w);
@@ -295,18 +297,61 @@ export class VersionPool {
     w.idleSince = Date.now();
     const front: WorkerFront = new WorkerFront(w, frontSpec, this.spec.timeoutMs, this.spec.name, {
       directJob: (requestId) => this.job(w, { requestId, direct: true, resolve: noop }),
-      onRetired: () => {
+      quietResult: (result) => this.recordQuiet(w, result),
+      onRetired: (reason) => {
         if (w.front === front) w.front = undefined;
         if (this.front === front) this.front = undefined;
-        // Retired when the pool drains or the worker sat idle past its keep-warm: either way it stops (were it
-        // idle again, the connections it gave back would come straight back to it).
-        this.workers.delete(w);
-        void w.stop();
+        if (reason === 'slow' && this.state === 'active' && w.isAlive) {
+          // Its handler got slow: the gateway, which scales out, takes the connections; the worker serves on.
+          this.release(w);
+        } else {
+          // The pool drains, or the worker sat idle past its keep-warm: it stops (were it idle again, the
+          // connections it gave back would come straight back to it).
+          this.workers.delete(w);
+          void w.stop();
+        }
         this.checkDrained();
       },
     });
     this.front = front;
     return front.accept(connection, frontSpec);
+  }
+
+  /** A front worker's successful request that wrote no output: its START, END and REPORT lines, its stats. */
+  private recordQuiet(worker: WorkerProcess, r: { id: string; m: number; d?: number }): void {
+    const spec = this.spec;
+    const durationMs = r.d ?? 0;
+    this.handlerMsAverage = this.handlerMsAverage * 0.8 + durationMs * 0.2;
+    this.retireFrontIfSlow();
+    const initDurationMs = worker.fresh ? worker.initDurationMs : undefined;
+    worker.fresh = false;
+    worker.lastMaxMemoryMB = r.m;
+    worker.idleSince = Date.now();
+    if (!this.ctx.hasLogListeners()) return;
+    const emit = this.ctx.emit;
+    const timestamp = worker.idleSince;
+    const { name, version } = spec;
+    const requestId = r.id;
+    emit({ timestamp, function: name, version, requestId, message: startLine(requestId, version) });
+    emit({ timestamp, function: name, version, requestId, message: endLine(requestId) });
+    const message = reportLine({
+      requestId,
+      durationMs,
+      billedDurationMs: billedDuration(durationMs),
+      memorySize: spec.memorySize,
+      maxMemoryUsedMB: r.m,
+      initDurationMs,
+    });
+    emit({ timestamp, function: name, version, requestId, message });
+  }
+
+  /**
+   * A front runs one request at a time and forwards the ones arriving meanwhile (a second hop): right for fast
+   * handlers only. Once they are slow, the gateway, which scales out across workers, takes its connections.
+   */
+  private retireFrontIfSlow(): void {
+    const f = this.front;
+    if (f && !f.isRetiring && this.handlerMsAverage > SLOW_FRONT_MS) f.retire('slow');
   }
 
   private job(worker: WorkerProcess, invocation: Invocation): InvokeJob {
@@ -421,6 +466,7 @@ export class VersionPool {
         break;
     }
     worker.lastMaxMemoryMB = maxMemoryUsedMB;
+    this.retireFrontIfSlow();
     const billedDurationMs = billedDuration(durationMs);
     log(endLine(requestId), true);
     log(

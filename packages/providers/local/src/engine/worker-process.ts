@@ -278,6 +278,17 @@ export class WorkerProcess {
     return { requestId, cid: Number(cid), startedAt: Number(startedAt) };
   }
 
+  /** True when no output waits for attribution, so a result that wrote none needs no invocation bookkeeping. */
+  hasNoOutputFor(result: Extract<WorkerMessage, { t: 'result' }>): boolean {
+    return (
+      this.queue.length === 0 &&
+      this.heldOutBytes === 0 &&
+      this.heldErrBytes === 0 &&
+      this.outBytes === result.o &&
+      this.errBytes === result.e
+    );
+  }
+
   /** The result of a request the worker ran from a connection: logged as any invocation, output attributed. */
   recordDirect(job: InvokeJob, result: Extract<WorkerMessage, { t: 'result' }>): void {
     this.queue.push({ job, result });

@@ -131,17 +131,69 @@ describe('a worker serving connections itself', () => {
     expect(thrown.status).toBe(502);
   });
 
-  it('leaves other functions and concurrent requests to other workers: one request in flight per worker', async () => {
-    const other = nodeSpec('front.other');
-    const { base } = await start(nodeSpec('front.handler'), {}, [{ spec: other, path: '/other' }]);
+  it('runs one request at a time: one arriving meanwhile is answered by another worker', async () => {
+    const { base } = await start(nodeSpec('front.handler'));
     const a = keepAlive();
     const b = keepAlive();
     expect((await get(base, '/f', a)).status).toBe(200);
-    expect((await get(base, '/other', a)).text).toBe('other');
+    expect((await get(base, '/f', b)).status).toBe(200);
     const [slow, quick] = await Promise.all([get(base, '/f?sleep=400', a), sleep(100).then(() => get(base, '/f', b))]);
     expect(slow.status).toBe(200);
     expect(quick.status).toBe(200);
     expect((JSON.parse(slow.text) as { pid: number }).pid).not.toBe((JSON.parse(quick.text) as { pid: number }).pid);
+  });
+
+  it('leaves an api of several functions to the gateway, each request to its function', async () => {
+    const other = nodeSpec('front.other');
+    const { engine, base } = await start(nodeSpec('front.handler'), {}, [{ spec: other, path: '/other' }]);
+    const a = keepAlive();
+    expect((await get(base, '/f', a)).status).toBe(200);
+    expect((await get(base, '/other', a)).text).toBe('other');
+    expect(engine.stats().map((s) => s.connections)).toEqual([0, 0]);
+  });
+
+  it('adds the CORS headers of the route, as the gateway does', async () => {
+    const spec = nodeSpec('front.handler');
+    const engine = createFunctionEngine({ genericPoolSize: 1 });
+    engine.activate(await engine.prepare(spec));
+    const cors = {
+      origins: ['https://app.example'],
+      headers: ['Content-Type'],
+      methods: [],
+      allowCredentials: true,
+      exposedHeaders: [],
+    };
+    const api = createApiServer({ engine, routes: [{ ...route('/f', spec.name), cors }] });
+    const { url } = await api.listen();
+    cleanups.push(async () => {
+      await api.close();
+      await engine.close();
+    });
+    const agent = keepAlive();
+    for (let i = 0; i < 3; i++) {
+      const r = await new Promise<Reply>((resolve, reject) => {
+        const req = request(new URL('/f', url), { agent, headers: { origin: 'https://app.example' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '' }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(r.headers['access-control-allow-credentials']).toBe('true');
+    }
+    expect(engine.stats()[0].connections).toBe(1);
+  });
+
+  it('gives its connections to the gateway once its handler is slow', async () => {
+    const { engine, base } = await start(nodeSpec('front.handler'));
+    const agent = keepAlive();
+    expect((await get(base, '/f', agent)).status).toBe(200);
+    expect(engine.stats()[0].connections).toBe(1);
+    for (let i = 0; i < 3; i++) expect((await get(base, '/f?sleep=30', agent)).status).toBe(200);
+    expect(await waitFor(() => engine.stats()[0].connections === 0)).toBe(true);
+    expect((await get(base, '/f', agent)).status).toBe(200);
   });
 
   it('moves keep-alive connections to a new version with no failed request', async () => {

@@ -18,6 +18,23 @@ export function applyCorsHeaders(headers: HeaderMap, cors: CorsSettings, origin:
   if (cors.exposedHeaders.length > 0) headers['access-control-expose-headers'] = cors.exposedHeaders.join(',');
 }
 
+/** A `[name, value, ...]` header list with the CORS headers of an actual response added (the handler's win). */
+export function withCorsHeaders(list: readonly string[], cors: CorsSettings, origin: string | undefined): string[] {
+  const headers: HeaderMap = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const k = list[i];
+    const prev = headers[k];
+    headers[k] = prev === undefined ? list[i + 1] : [...(Array.isArray(prev) ? prev : [prev]), list[i + 1]];
+  }
+  applyCorsHeaders(headers, cors, origin);
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    if (Array.isArray(v)) for (const one of v) out.push(k, one);
+    else out.push(k, v);
+  }
+  return out;
+}
+
 /** Headers answering a preflight (`OPTIONS` with `Access-Control-Request-Method`). */
 export function preflightHeaders(
   cors: CorsSettings,

@@ -15,7 +15,7 @@ import type {
   RawResponse,
 } from '../types.js';
 import { gatewayError } from './gateway-errors.js';
-import { applyCorsHeaders, preflightHeaders, type HeaderMap } from './cors.js';
+import { applyCorsHeaders, preflightHeaders, withCorsHeaders, type HeaderMap } from './cors.js';
 import { RouteTable } from './route-table.js';
 
 /** API Gateway's payload limit. */
@@ -219,19 +219,8 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     route: HttpRoute,
     origin: string | undefined,
   ): void {
-    const headers: HeaderMap = {};
-    const list = response.headers;
-    for (let i = 0; i < list.length; i += 2) {
-      const k = list[i];
-      const prev = headers[k];
-      headers[k] = prev === undefined ? list[i + 1] : [...(Array.isArray(prev) ? prev : [prev]), list[i + 1]];
-    }
-    applyCorsHeaders(headers, route.cors!, origin);
-    sendResponse(ex, requestId, {
-      statusCode: response.statusCode,
-      headers: flattenHeaders(headers),
-      body: response.body,
-    });
+    const headers = withCorsHeaders(response.headers, route.cors!, origin);
+    sendResponse(ex, requestId, { statusCode: response.statusCode, headers, body: response.body });
   }
 
   function findMount(path: string): { mount: Mount; path: string } | undefined {
@@ -375,7 +364,8 @@ export interface ApiServerOptions extends HttpGatewayOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   /**
-   * Hand connections to a worker of the api's main function that serves them itself (`engine.offload`).
+   * Hand connections to a worker of the api's function (when all routes are one function's) that serves them
+   * itself (`engine.offload`).
    * Default: on, unless `SKYRUN_LOCAL_FRONTS=0`.
    */
   readonly offload?: boolean;
@@ -391,25 +381,24 @@ export interface ApiServer {
 
 const SINGLE_API = 'api';
 
-/** The function with the most routes: a worker of it may serve the api's connections (Node functions). */
-function mainFunctionOf(routes: readonly HttpRoute[]): string | undefined {
-  const counts = new Map<string, number>();
-  let best: string | undefined;
-  for (const r of routes) {
-    const n = (counts.get(r.functionName) ?? 0) + 1;
-    counts.set(r.functionName, n);
-    if (best === undefined || n > counts.get(best)!) best = r.functionName;
-  }
-  return best;
+/**
+ * The function a worker of which may serve the api's connections: only when every route is that one function's
+ * (one function behind `{proxy+}`, a hello world). With several, a connection's requests would go to whichever
+ * function; a worker forwarding the others to the gateway would cost them a second hop.
+ */
+function onlyFunctionOf(routes: readonly HttpRoute[]): string | undefined {
+  const name = routes[0]?.functionName;
+  return name !== undefined && routes.every((r) => r.functionName === name) ? name : undefined;
 }
 
 /**
  * One listener for one api (service + stage): the daemon gives each its own port.
  *
- * Connections are accepted paused. When the engine has a warm worker of the api's main function ready to serve
- * connections itself (`engine.offload`), the connection goes to that worker: it runs its own function's
- * requests with no hop through this process and forwards every other request here (`serveForwarded`). Otherwise,
- * and whenever a worker gives a connection back, this process's `node:http` server serves it.
+ * Connections are accepted paused. When every route is one function's and the engine has a warm worker of it
+ * ready to serve connections itself (`engine.offload`), the connection goes to that worker: it runs the requests
+ * with no hop through this process and forwards the rest here (`serveForwarded`: CORS preflights, a request
+ * arriving while one runs). Otherwise, and whenever a worker gives a connection back, this process's `node:http`
+ * server serves it.
  */
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const { engine } = options;
@@ -426,7 +415,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
 
   const setRoutes = (routes: readonly HttpRoute[]): void => {
     gateway.setRoutes(SINGLE_API, routes, { apiId });
-    const functionName = offload ? mainFunctionOf(routes) : undefined;
+    const functionName = offload ? onlyFunctionOf(routes) : undefined;
     front = functionName ? { functionName, spec: { apiId, bodyLimit, routes, forward } } : undefined;
   };
   setRoutes(options.routes ?? []);
