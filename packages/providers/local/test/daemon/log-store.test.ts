@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogStore } from '../../src/daemon/log-store.js';
@@ -12,6 +12,21 @@ describe('log store', () => {
     tmp = tempDir();
   });
   afterEach(() => tmp.cleanup());
+
+  it('writes each line as the JSON of the stored line, whatever its characters', () => {
+    const logs = new LogStore({ root: tmp.dir });
+    logs.setTarget('svc-dev-a', target);
+    const lines = [
+      { timestamp: 1, function: 'svc-dev-a', version: '1', requestId: 'a1b2-c3', message: 'REPORT\tDuration: 1 ms' },
+      { timestamp: 2, function: 'svc-dev-a', version: 'v"2', requestId: 'id "quoted"', message: 'é ☃ "x" \\ \n' },
+      { timestamp: 3, function: 'svc-dev-a', version: '1', message: 'no request' },
+    ];
+    for (const line of lines) logs.append(line);
+    logs.flush();
+    const text = readFileSync(logs.fileFor(target), 'utf8');
+    expect(text).toBe(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    logs.close();
+  });
 
   it('stores JSON lines per function and answers by start time and filter', () => {
     const logs = new LogStore({ root: tmp.dir });
