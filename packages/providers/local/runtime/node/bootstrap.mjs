@@ -263,6 +263,11 @@ async function runDirect(request, body, cid, timeoutMs) {
   const started = Date.now();
   directState.begin(request.id, cid, started);
   const { outcome, response, ms } = await execute(request.id, started + timeoutMs, request, body);
+  if (Date.now() - started >= timeoutMs) {
+    // Past its timeout: the engine answers it (504) and replaces this worker. Answering here too could put two
+    // answers on the connection; the state file still says it runs, so the engine will.
+    return new Promise(() => {});
+  }
   directState.end();
   directBusy = false;
   currentCid = null;

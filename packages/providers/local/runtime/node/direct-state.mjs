@@ -12,18 +12,20 @@ import { Worker } from 'node:worker_threads';
 const RECORD_BYTES = 128;
 /**
  * Int32 slots: 0 started sequence (odd while the main thread writes the record, even when it is whole), 1 the
- * sequence of the last finished request, 2 connection id, 3 request id length.
+ * sequence of the last finished request, 2 connection id, 3 request id length, 4 the sequence the watchdog last
+ * wrote to the file as running.
  */
-const SLOTS = 4;
-const ID_OFFSET = SLOTS * 4 + 8; // after the slots and a Float64 start time
+const SLOTS = 5;
+const STARTED_OFFSET = 24; // a Float64 start time, after the slots (8-byte aligned)
+const ID_OFFSET = STARTED_OFFSET + 8;
 const WATCH_INTERVAL_MS = 3;
 
 const WATCHDOG = `
 const { workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
-const { sab, fd, idOffset, recordBytes, intervalMs } = workerData;
-const slots = new Int32Array(sab, 0, 4);
-const started = new Float64Array(sab, 16, 1);
+const { sab, fd, idOffset, startedOffset, recordBytes, intervalMs } = workerData;
+const slots = new Int32Array(sab, 0, 5);
+const started = new Float64Array(sab, startedOffset, 1);
 const idBytes = new Uint8Array(sab, idOffset, 64);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const record = Buffer.alloc(recordBytes, 0x20);
@@ -40,21 +42,35 @@ for (;;) {
   if (Atomics.load(slots, 0) !== seq) continue;
   record.fill(0x20);
   record.write(at + ' ' + cid + ' ' + id, 0, 'latin1');
+  Atomics.store(slots, 4, seq);
   try { writeSync(fd, record, 0, recordBytes, 0); } catch { break; }
   written = seq;
+  // Finished while this was written: the main thread may have written "done" first; the file must end so.
+  if (Atomics.load(slots, 1) === seq) {
+    record.fill(0x20);
+    record.write('0 0 ' + id, 0, 'latin1');
+    try { writeSync(fd, record, 0, recordBytes, 0); } catch { break; }
+  }
 }
 `;
 
 export function createDirectState(fd) {
   const sab = new SharedArrayBuffer(ID_OFFSET + 64);
   const slots = new Int32Array(sab, 0, SLOTS);
-  const started = new Float64Array(sab, 16, 1);
+  const started = new Float64Array(sab, STARTED_OFFSET, 1);
   const idBytes = new Uint8Array(sab, ID_OFFSET, 64);
   let seq = 0;
   let running = null;
   const watchdog = new Worker(WATCHDOG, {
     eval: true,
-    workerData: { sab, fd, idOffset: ID_OFFSET, recordBytes: RECORD_BYTES, intervalMs: WATCH_INTERVAL_MS },
+    workerData: {
+      sab,
+      fd,
+      idOffset: ID_OFFSET,
+      startedOffset: STARTED_OFFSET,
+      recordBytes: RECORD_BYTES,
+      intervalMs: WATCH_INTERVAL_MS,
+    },
     resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
     stdout: false,
     stderr: false,
@@ -62,17 +78,18 @@ export function createDirectState(fd) {
   // It must not keep the process alive (callbackWaitsForEmptyEventLoop waits for an empty loop).
   watchdog.unref();
 
-  const writeNow = () => {
-    if (!running) return;
+  const write = (text) => {
     const record = Buffer.alloc(RECORD_BYTES, 0x20);
-    record.write(`${running.startedAt} ${running.cid} ${running.id}`, 0, 'latin1');
+    record.write(text, 0, 'latin1');
     try {
       writeSync(fd, record, 0, RECORD_BYTES, 0);
     } catch {
       // the engine is gone
     }
   };
-  process.on('exit', writeNow);
+  process.on('exit', () => {
+    if (running) write(`${running.startedAt} ${running.cid} ${running.id}`);
+  });
 
   return {
     begin(id, cid, startedAt) {
@@ -84,9 +101,12 @@ export function createDirectState(fd) {
       for (let i = 0; i < id.length && i < idBytes.length; i++) idBytes[i] = id.charCodeAt(i);
       Atomics.store(slots, 0, ++seq);
     },
+    /** The request is done: if the file says it runs, it says so no more (before its answer is written). */
     end() {
+      const id = running.id;
       running = null;
       Atomics.store(slots, 1, seq);
+      if (Atomics.load(slots, 4) === seq) write(`0 0 ${id}`);
     },
   };
 }

@@ -274,7 +274,8 @@ export class WorkerProcess {
       return undefined;
     }
     const [startedAt, cid, requestId] = buf.toString('latin1', 0, n).trim().split(' ');
-    if (!requestId || !Number.isFinite(Number(startedAt)) || !Number.isFinite(Number(cid))) return undefined;
+    // `0 0 <id>`: that request is done.
+    if (!requestId || !(Number(startedAt) > 0) || !Number.isFinite(Number(cid))) return undefined;
     return { requestId, cid: Number(cid), startedAt: Number(startedAt) };
   }
 

@@ -111,6 +111,27 @@ describe('a worker serving connections itself', () => {
     expect((await get(base, '/f', agent)).status).toBe(200);
   });
 
+  it('answers a request that ends near its timeout once: 200 before it, 504 after it', async () => {
+    const { base, logs } = await start(nodeSpec('front.handler', { timeoutMs: 500 }));
+    const agent = keepAlive();
+    expect((await get(base, '/f', agent)).status).toBe(200);
+    // Long enough for the watchdog to have marked it running, done before the timeout.
+    const inTime = await get(base, '/f?sleep=420', agent);
+    expect(inTime.status).toBe(200);
+    expect((await get(base, '/f', agent)).status).toBe(200);
+    // Done just after the timeout: one answer, the 504; the connection then closes.
+    const late = await get(base, '/f?sleep=530', agent);
+    expect(late.status).toBe(504);
+    expect(late.headers.connection).toBe('close');
+    const id = late.headers['x-amzn-requestid'] as string;
+    expect(await waitFor(() => linesOf(logs, id).some((l) => l.startsWith('REPORT')))).toBe(true);
+    const fresh = keepAlive();
+    expect((await get(base, '/f', fresh)).status).toBe(200);
+    expect(linesOf(logs, inTime.headers['x-amzn-requestid'] as string).some((l) => l.includes('timed out'))).toBe(
+      false,
+    );
+  });
+
   it('answers 502 only for the request a worker died in; its other connections are served on', async () => {
     const { engine, base } = await start(nodeSpec('front.handler'));
     const a = keepAlive();
