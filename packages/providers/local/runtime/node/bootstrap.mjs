@@ -117,15 +117,18 @@ function maxRssMB(handlerMs = Infinity) {
 }
 
 let emptyLoopFn = null;
+// The client connections of a front worker must not keep the loop alive either (front.mjs).
 const hooks = {
   onEmptyLoop(fn) {
     emptyLoopFn = fn;
     channel.unref();
+    front?.setLoopHold(false);
   },
   cancelEmptyLoop() {
     if (emptyLoopFn) {
       emptyLoopFn = null;
       channel.ref();
+      front?.setLoopHold(true);
     }
   },
 };
@@ -134,6 +137,7 @@ process.on('beforeExit', () => {
   if (fn) {
     emptyLoopFn = null;
     channel.ref();
+    front?.setLoopHold(true);
     fn();
   }
 });

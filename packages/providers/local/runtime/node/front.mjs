@@ -183,7 +183,20 @@ export function createFront(deps) {
     deps.send({ t: 'released', cid: socket[CID] });
   }
 
+  let holdLoop = true;
+
   return {
+    /**
+     * Whether the connections keep the event loop alive: not while a handler waits for an empty loop
+     * (callbackWaitsForEmptyEventLoop), which they would otherwise prevent for as long as they are open.
+     */
+    setLoopHold(hold) {
+      holdLoop = hold;
+      for (const socket of sockets.values()) {
+        if (hold) socket.ref();
+        else socket.unref();
+      }
+    },
     configure(msg) {
       config = msg;
       table = new RouteTable(msg.routes);
@@ -192,6 +205,7 @@ export function createFront(deps) {
       socket[CID] = cid;
       socket[READ_AT_BOUNDARY] = 0;
       sockets.set(cid, socket);
+      if (!holdLoop) socket.unref();
       socket.on('close', () => {
         sockets.delete(cid);
         if (!socket[RELEASED]) deps.send({ t: 'closed', cid });

@@ -132,6 +132,17 @@ describe('a worker serving connections itself', () => {
     );
   });
 
+  it('finishes callback handlers that wait for an empty event loop, though it holds connections', async () => {
+    const { engine, base } = await start(nodeSpec('front.callback', { timeoutMs: 3000 }));
+    const agent = keepAlive();
+    for (let i = 0; i < 3; i++) {
+      const r = await get(base, '/f', agent);
+      expect(r.status).toBe(200);
+      expect(r.text).toBe('called back');
+    }
+    expect(engine.stats()[0].connections).toBe(1);
+  });
+
   it('answers 502 only for the request a worker died in; its other connections are served on', async () => {
     const { engine, base } = await start(nodeSpec('front.handler'));
     const a = keepAlive();
