@@ -42,7 +42,7 @@ function uncork() {
 // Results of requests this worker read from connections itself (front.mjs) are not awaited by anyone (the
 // client has its answer): they leave every few milliseconds, together, so the engine wakes up once for many. Any
 // other frame takes them along first, so frames keep their order.
-const LAZY_FLUSH_MS = 10;
+const LAZY_FLUSH_MS = 2;
 let lazy = [];
 let lazyTimer = null;
 function writeLazy(frame) {
