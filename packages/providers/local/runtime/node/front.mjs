@@ -46,6 +46,8 @@ export function createFront(deps) {
   const sockets = new Map();
   const forwards = new Map();
   let nextForward = 1;
+  /** Told to give its connections back (a new version is live): it runs no request itself any more. */
+  let retiring = false;
 
   const server = http.createServer({ keepAliveTimeout: 5000 }, onRequest);
 
@@ -101,7 +103,7 @@ export function createFront(deps) {
       match.kind === 'found' &&
       match.route.functionName === config.functionName &&
       !(method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined);
-    if (!own || !deps.idle()) {
+    if (!own || retiring || !deps.idle()) {
       forward(req, res, body);
       return;
     }
@@ -216,6 +218,11 @@ export function createFront(deps) {
     onFrame(msg) {
       if (msg.t === 'fwdres') onForwardAnswer(msg);
       else if (msg.t === 'release') {
+        if (msg.cid === undefined) {
+          retiring = true;
+          // The engine waits for this before it says a new version is live.
+          deps.send({ t: 'releasing' });
+        }
         for (const socket of [...sockets.values()]) {
           if (msg.cid !== undefined && socket[CID] !== msg.cid) continue;
           socket[RELEASING] = true;

@@ -126,6 +126,25 @@ export class LocalDaemon {
     return { changes: this.#diff(request).changes };
   }
 
+  /**
+   * Waits (2 s at most: a worker stuck in a handler answers later) until the replaced versions' workers that
+   * serve connections themselves run no new request, so a request sent after the deploy reports meets the new
+   * version.
+   */
+  async #switched(): Promise<void> {
+    const engine = this.#p.dataPlane.engine;
+    if (!engine.switched) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      engine.switched(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2000);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   #validate(request: DeployRequest): void {
     if (!request || typeof request.service !== 'string' || !NAME_RE.test(request.service)) {
       throw new DaemonError('LOCAL_BAD_REQUEST', `"${String(request?.service)}" is not a valid service name.`);
@@ -357,6 +376,7 @@ export class LocalDaemon {
 
     // Commit: activate, swap routes, schedules, state.
     for (const s of settled) engine.activate((s as PromiseFulfilledResult<PreparedVersion>).value);
+    await this.#switched();
     const functions: Record<string, FunctionState> =
       request.mode === 'function' ? { ...(current?.functions ?? {}) } : {};
     for (const fp of diff.functions) {

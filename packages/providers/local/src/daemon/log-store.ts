@@ -10,7 +10,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { LogRecord } from '../engine/types.js';
+import { expandLogRecord } from '../engine/lambda-format.js';
+import type { InvocationReport, LogRecord } from '../engine/types.js';
 import type { StoredLogLine } from './protocol.js';
 
 /** Where a deployed function's lines go. */
@@ -42,6 +43,17 @@ interface OpenFile {
 }
 
 const DEFAULT_RETENTION = 10 * 1024 * 1024;
+/** The lines a record stands for: itself, or an invocation's START, END and REPORT lines. */
+function storedLines(record: LogRecord | (StoredLogLine & { invocation?: InvocationReport })): StoredLogLine[] {
+  const { timestamp, version, requestId } = record;
+  const fn = record.function;
+  return expandLogRecord(record).map((message) =>
+    requestId !== undefined
+      ? { timestamp, function: fn, version, requestId, message }
+      : { timestamp, function: fn, version, message },
+  );
+}
+
 /** A request id JSON needs no escaping for (what the engine makes: a UUID). */
 const PLAIN_ID = /^[0-9A-Za-z-]+$/;
 
@@ -87,7 +99,9 @@ export class LogStore {
     // The same text as JSON.stringify of a StoredLogLine, built without the object and with the parts that repeat
     // (function, version; request ids are plain UUIDs) not escaped again for every line: three per invocation.
     const id = requestId ? (PLAIN_ID.test(requestId) ? `"${requestId}"` : JSON.stringify(requestId)) : undefined;
-    const text = `{"timestamp":${timestamp}${this.#functionAndVersion(record.function, version)}${id ? `,"requestId":${id}` : ''},"message":${JSON.stringify(message)}}\n`;
+    // An invocation record (its START, END and REPORT lines) stays one line, expanded when read.
+    const invocation = record.invocation ? `,"invocation":${JSON.stringify(record.invocation)}` : '';
+    const text = `{"timestamp":${timestamp}${this.#functionAndVersion(record.function, version)}${id ? `,"requestId":${id}` : ''},"message":${JSON.stringify(message)}${invocation}}\n`;
     let open = this.#files.get(file);
     if (!open) {
       mkdirSync(dirname(file), { recursive: true });
@@ -100,15 +114,7 @@ export class LogStore {
       this.#flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    if (this.#followers.size > 0) {
-      const fn = record.function;
-      this.#notify(
-        file,
-        requestId
-          ? { timestamp, function: fn, version, requestId, message }
-          : { timestamp, function: fn, version, message },
-      );
-    }
+    if (this.#followers.size > 0) for (const line of storedLines(record)) this.#notify(file, line);
   }
 
   #fragments = new Map<string, string>();
@@ -165,15 +171,17 @@ export class LogStore {
       if (!existsSync(path)) continue;
       for (const text of readFileSync(path, 'utf8').split('\n')) {
         if (!text) continue;
-        let line: StoredLogLine;
+        let record: StoredLogLine & { invocation?: InvocationReport };
         try {
-          line = JSON.parse(text) as StoredLogLine;
+          record = JSON.parse(text) as StoredLogLine & { invocation?: InvocationReport };
         } catch {
           continue; // a torn last line after a crash
         }
-        if (query.startTime !== undefined && line.timestamp < query.startTime) continue;
-        if (query.filter && !line.message.includes(query.filter)) continue;
-        out.push(line);
+        if (query.startTime !== undefined && record.timestamp < query.startTime) continue;
+        for (const line of storedLines(record)) {
+          if (query.filter && !line.message.includes(query.filter)) continue;
+          out.push(line);
+        }
       }
     }
     return query.limit !== undefined && out.length > query.limit ? out.slice(out.length - query.limit) : out;

@@ -114,12 +114,16 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
   }, reapIntervalMs);
   reaper.unref();
 
+  /** Retired versions whose front workers have not yet stopped taking requests themselves. */
+  const switching = new Set<Promise<void>>();
   const retire = (pool: VersionPool): void => {
     const p = pool.drain().finally(() => {
       draining.delete(p);
       generic.release(pool.kind, pool.spec.memorySize);
     });
     draining.add(p);
+    const s = pool.switched.finally(() => switching.delete(s));
+    switching.add(s);
   };
 
   return {
@@ -178,6 +182,10 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
     offload(name, connection, front): boolean {
       const pool = active.get(name);
       return pool ? pool.offload(connection, front) : false;
+    },
+
+    async switched(): Promise<void> {
+      await Promise.all([...switching]);
     },
 
     has(name: string): boolean {

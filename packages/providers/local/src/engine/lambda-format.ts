@@ -1,4 +1,5 @@
 /** Log lines and messages worded exactly as Lambda writes them. */
+import type { InvocationReport } from './types.js';
 
 export function startLine(requestId: string, version: string): string {
   return `START RequestId: ${requestId} Version: ${version}`;
@@ -26,6 +27,19 @@ export function reportLine(f: ReportFields): string {
   if (f.initDurationMs !== undefined) line += `\tInit Duration: ${f.initDurationMs.toFixed(2)} ms`;
   if (f.status) line += `\tStatus: ${f.status}`;
   return line;
+}
+
+/** A log record's lines: its message, or for an invocation record its START, END and REPORT lines. */
+export function expandLogRecord(record: {
+  readonly version: string;
+  readonly requestId?: string;
+  readonly message: string;
+  readonly invocation?: InvocationReport;
+}): string[] {
+  const r = record.invocation;
+  if (!r || record.requestId === undefined) return [record.message];
+  const requestId = record.requestId;
+  return [startLine(requestId, record.version), endLine(requestId), reportLine({ requestId, ...r })];
 }
 
 /** Lambda bills in 1 ms increments, at least 1 ms. */

@@ -65,7 +65,9 @@ export type FrontMessage =
   /** It closed its handle on the connection between two requests: the engine serves it again. */
   | { readonly t: 'released'; readonly cid: number }
   /** The connection closed. */
-  | { readonly t: 'closed'; readonly cid: number };
+  | { readonly t: 'closed'; readonly cid: number }
+  /** Told to give its connections back: it runs no request itself from now on (it forwards them). */
+  | { readonly t: 'releasing' };
 
 export interface WireError {
   readonly errorType: string;

@@ -82,7 +82,22 @@ export interface LogRecord {
   readonly function: string;
   readonly version: string;
   readonly requestId?: string;
+  /** The line; for a record with `invocation`, its START line. */
   readonly message: string;
+  /**
+   * Set on the one record that stands for an invocation's START, END and REPORT lines, when nothing else was
+   * written between them (a quiet invocation: most HTTP requests). `expandLogRecord` gives the three lines.
+   */
+  readonly invocation?: InvocationReport;
+}
+
+/** What an invocation's REPORT line says. */
+export interface InvocationReport {
+  readonly durationMs: number;
+  readonly billedDurationMs: number;
+  readonly memorySize: number;
+  readonly maxMemoryUsedMB: number;
+  readonly initDurationMs?: number;
 }
 
 /** A version whose workers are started and initialised but which serves no traffic yet. */
@@ -131,6 +146,12 @@ export interface FunctionEngine {
    * worker ready (none warm, a slow handler, another runtime); the api server serves the connection itself.
    */
   offload?(name: string, connection: OffloadedConnection, front: FrontSpec): boolean;
+  /**
+   * Resolves once no worker of a replaced or removed version takes new requests itself: `activate` moves the
+   * traffic the engine dispatches at once, while a worker serving connections itself (`offload`) learns it by a
+   * message. A deploy waits for this before it reports the new version live.
+   */
+  switched?(): Promise<void>;
   has(name: string): boolean;
   remove(name: string): Promise<void>;
   stats(): readonly FunctionStats[];

@@ -41,6 +41,9 @@ export class WorkerFront {
   private ready = false;
   private retiring = false;
   private retireReason: RetireReason = 'drain';
+  private acknowledge?: () => void;
+  /** Resolves once the worker runs no request itself any more (it said so, or it is gone). */
+  private acknowledged?: Promise<void>;
   private gone = false;
   /** The last request the worker reported a result for (or that was answered here). */
   private lastSettled = '';
@@ -102,13 +105,17 @@ export class WorkerFront {
   }
 
   /** Gives every connection back to the api server (each at its next request boundary), then `onRetired`. */
-  retire(reason: RetireReason): void {
-    if (this.retiring) return;
+  retire(reason: RetireReason): Promise<void> {
+    if (this.acknowledged) return this.acknowledged;
     this.retiring = true;
     this.retireReason = reason;
+    this.acknowledged = new Promise<void>((resolve) => (this.acknowledge = resolve));
     for (const c of this.takeWaiting()) c.reclaim();
-    if (this.entries.size === 0 || !this.worker.isAlive) this.finishRetiring();
-    else this.worker.sendMessage('{"t":"release"}');
+    if (this.entries.size === 0 || !this.worker.isAlive) {
+      this.acknowledge!();
+      this.finishRetiring();
+    } else this.worker.sendMessage('{"t":"release"}');
+    return this.acknowledged;
   }
 
   private configure(): void {
@@ -127,6 +134,9 @@ export class WorkerFront {
 
   onMessage(message: FrontMessage): void {
     switch (message.t) {
+      case 'releasing':
+        this.acknowledge?.();
+        return;
       case 'fronted':
         this.ready = true;
         for (const c of this.takeWaiting()) if (!this.pass(c)) c.reclaim();
@@ -215,6 +225,7 @@ export class WorkerFront {
   onGone(exit: Extract<WorkerOutcome, { kind: 'exit' }>): void {
     if (this.gone) return;
     this.gone = true;
+    this.acknowledge?.();
     clearInterval(this.watchdog);
     const run = this.running();
     if (run) {

@@ -238,10 +238,16 @@ export class VersionPool {
     if (this.state === 'closed') return Promise.resolve();
     this.state = 'draining';
     const done = new Promise<void>((resolve) => (this.drainedResolve = resolve));
-    this.front?.retire('drain');
+    this.switched = this.front?.retire('drain') ?? Promise.resolve();
     this.checkDrained();
     return done;
   }
+
+  /**
+   * After `drain()`: resolves once none of this version's workers takes a new request itself (a front worker
+   * forwards them to the gateway, hence to the new version, from then on).
+   */
+  switched: Promise<void> = Promise.resolve();
 
   async close(): Promise<void> {
     this.state = 'closed';
@@ -267,7 +273,7 @@ export class VersionPool {
       this.workers.size > this.provisioned &&
       now - f.worker.idleSince >= keepWarmMs
     )
-      f.retire('idle');
+      void f.retire('idle');
     while (this.idle.length > 0 && this.workers.size > this.provisioned && now - this.idle[0].idleSince >= keepWarmMs) {
       const w = this.idle.shift()!;
       this.workers.delete(w);
@@ -287,7 +293,7 @@ export class VersionPool {
   offload(connection: OffloadedConnection, frontSpec: FrontSpec): boolean {
     if (this.kind !== 'node' || this.state !== 'active') return false;
     // A slow handler is better served by the gateway, which scales out across workers.
-    if (this.handlerMsAverage > SCALE_OUT_MIN_HANDLER_MS) return false;
+    if (this.handlerMsAverage > SLOW_FRONT_MS) return false;
     const current = this.front;
     if (current && !current.isRetiring) return current.accept(connection, frontSpec);
     let worker: WorkerProcess | undefined;
@@ -328,21 +334,21 @@ export class VersionPool {
     worker.lastMaxMemoryMB = r.m;
     worker.idleSince = Date.now();
     if (!this.ctx.hasLogListeners()) return;
-    const emit = this.ctx.emit;
-    const timestamp = worker.idleSince;
-    const { name, version } = spec;
-    const requestId = r.id;
-    emit({ timestamp, function: name, version, requestId, message: startLine(requestId, version) });
-    emit({ timestamp, function: name, version, requestId, message: endLine(requestId) });
-    const message = reportLine({
-      requestId,
-      durationMs,
-      billedDurationMs: billedDuration(durationMs),
-      memorySize: spec.memorySize,
-      maxMemoryUsedMB: r.m,
-      initDurationMs,
+    // One record for its three lines (see LogRecord.invocation): stored in one line, expanded when read.
+    this.ctx.emit({
+      timestamp: worker.idleSince,
+      function: spec.name,
+      version: spec.version,
+      requestId: r.id,
+      message: startLine(r.id, spec.version),
+      invocation: {
+        durationMs,
+        billedDurationMs: billedDuration(durationMs),
+        memorySize: spec.memorySize,
+        maxMemoryUsedMB: r.m,
+        ...(initDurationMs !== undefined ? { initDurationMs } : {}),
+      },
     });
-    emit({ timestamp, function: name, version, requestId, message });
   }
 
   /**
@@ -351,7 +357,7 @@ export class VersionPool {
    */
   private retireFrontIfSlow(): void {
     const f = this.front;
-    if (f && !f.isRetiring && this.handlerMsAverage > SLOW_FRONT_MS) f.retire('slow');
+    if (f && !f.isRetiring && this.handlerMsAverage > SLOW_FRONT_MS) void f.retire('slow');
   }
 
   private job(worker: WorkerProcess, invocation: Invocation): InvokeJob {

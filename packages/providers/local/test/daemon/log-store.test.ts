@@ -28,6 +28,34 @@ describe('log store', () => {
     logs.close();
   });
 
+  it('stores an invocation record in one line and reads it back as its START, END and REPORT lines', () => {
+    const logs = new LogStore({ root: tmp.dir });
+    logs.setTarget('svc-dev-a', target);
+    const followed: string[] = [];
+    logs.follow(target, undefined, (line) => followed.push(line.message));
+    logs.append({
+      timestamp: 5,
+      function: 'svc-dev-a',
+      version: '3',
+      requestId: 'r9',
+      message: 'START RequestId: r9 Version: 3',
+      invocation: { durationMs: 1.5, billedDurationMs: 2, memorySize: 128, maxMemoryUsedMB: 40, initDurationMs: 12 },
+    });
+    logs.flush();
+    expect(readFileSync(logs.fileFor(target), 'utf8').trim().split('\n')).toHaveLength(1);
+    const expected = [
+      'START RequestId: r9 Version: 3',
+      'END RequestId: r9',
+      'REPORT RequestId: r9\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tInit Duration: 12.00 ms',
+    ];
+    expect(logs.query(target)).toEqual(
+      expected.map((message) => ({ timestamp: 5, function: 'svc-dev-a', version: '3', requestId: 'r9', message })),
+    );
+    expect(followed).toEqual(expected);
+    expect(logs.query({ ...target, filter: 'REPORT' }).map((l) => l.message)).toEqual([expected[2]]);
+    logs.close();
+  });
+
   it('stores JSON lines per function and answers by start time and filter', () => {
     const logs = new LogStore({ root: tmp.dir });
     logs.setTarget('svc-dev-a', target);

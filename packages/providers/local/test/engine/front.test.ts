@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFunctionEngine, type FunctionEngineOptions } from '../../src/engine/function-engine.js';
 import { createApiServer, type ApiServer } from '../../src/engine/http/gateway.js';
 import type { FunctionEngine, FunctionVersionSpec, HttpRoute, LogRecord } from '../../src/engine/types.js';
+import { expandLogRecord } from '../../src/engine/lambda-format.js';
 import { nodeSpec, sleep, waitFor } from './helpers.js';
 
 interface Reply {
@@ -69,7 +70,7 @@ function keepAlive(): Agent {
 }
 
 function linesOf(logs: LogRecord[], requestId: string): string[] {
-  return logs.filter((r) => r.requestId === requestId).map((r) => r.message);
+  return logs.filter((r) => r.requestId === requestId).flatMap((r) => expandLogRecord(r));
 }
 
 describe('a worker serving connections itself', () => {
@@ -250,6 +251,22 @@ describe('a worker serving connections itself', () => {
     await Promise.all(loops);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(versions.at(-1)).toBe('v2');
+  });
+
+  it('answers with the new version on the same connection once the switch is done', async () => {
+    const v1 = nodeSpec('front.handler', { environment: { CODE_VERSION: 'v1' } });
+    const { engine, base } = await start(v1);
+    const agent = keepAlive();
+    for (let round = 2; round <= 4; round++) {
+      expect(engine.stats()[0].connections).toBeLessThanOrEqual(1);
+      await get(base, '/f', agent);
+      engine.activate(
+        await engine.prepare({ ...v1, version: String(round), environment: { CODE_VERSION: `v${round}` } }),
+      );
+      await engine.switched!();
+      const r = await get(base, '/f', agent);
+      expect((JSON.parse(r.text) as { version: string }).version).toBe(`v${round}`);
+    }
   });
 
   it('keeps a connection open when the worker serving it is reaped', async () => {
