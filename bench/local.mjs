@@ -236,7 +236,7 @@ function runLoad(url, seconds) {
 
 function printLoad(label, r) {
   console.log(
-    `${label.padEnd(30)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(3).padStart(7)} ms   p99 ${r.p99.toFixed(3).padStart(7)} ms   errors ${r.errors}`,
+    `${label.padEnd(38)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(3).padStart(7)} ms   p99 ${r.p99.toFixed(3).padStart(7)} ms   errors ${r.errors}`,
   );
 }
 
@@ -266,8 +266,8 @@ function medianLoad(samples) {
 }
 
 /**
- * A hello service deployed with the real CLI (fresh SKYRUN_HOME, the daemon started on demand) and the bare
- * server, loaded in turns; the daemon is stopped at the end.
+ * A hello service deployed with the real CLI (fresh SKYRUN_HOME, the daemon started on demand), the bare server
+ * and serverless-offline, loaded in turns; the daemon is stopped at the end.
  */
 async function measureDeployedAgainstBare() {
   const dir = makeService();
@@ -290,6 +290,7 @@ async function measureDeployedAgainstBare() {
   const env = { ...process.env, SKYRUN_HOME: home, SKYRUN_PORT: '0', NO_COLOR: '1' };
   const skyrun = (args) => spawnSync(process.execPath, [SKYRUN, ...args], { cwd: dir, env, encoding: 'utf8' });
   const bare = await startServer([process.execPath, process.argv[1], 'serve-bare']);
+  const offline = await startOffline();
   try {
     const deployed = skyrun(['deploy', '--json']);
     if (deployed.status !== 0) throw new Error(`skyrun deploy failed: ${deployed.stderr.slice(-500)}`);
@@ -297,16 +298,24 @@ async function measureDeployedAgainstBare() {
     const bareUrl = `http://127.0.0.1:${bare.port}/`;
     runLoad(bareUrl, 1);
     runLoad(url, 1);
-    const samples = { bare: [], deployed: [] };
+    if (offline) runLoad(offline.url, 1);
+    const samples = { bare: [], deployed: [], offline: [] };
     for (let i = 0; i < ROUNDS; i++) {
       samples.bare.push(runLoad(bareUrl, SECONDS));
       samples.deployed.push(runLoad(url, SECONDS));
+      if (offline) samples.offline.push(runLoad(offline.url, SECONDS));
     }
-    const result = { bare: medianLoad(samples.bare), deployed: medianLoad(samples.deployed) };
+    const result = {
+      bare: medianLoad(samples.bare),
+      deployed: medianLoad(samples.deployed),
+      offline: offline ? medianLoad(samples.offline) : undefined,
+    };
     printLoad(`bare node:http hello (median of ${ROUNDS})`, result.bare);
     printLoad(`skyrun deploy (median of ${ROUNDS})`, result.deployed);
+    if (result.offline) printLoad(`serverless-offline 13 (median of ${ROUNDS})`, result.offline);
     return result;
   } finally {
+    await offline?.stop();
     skyrun(['local', 'stop']);
     await stopServer(bare.child);
     rmSync(dir, { recursive: true, force: true });
@@ -314,7 +323,8 @@ async function measureDeployedAgainstBare() {
   }
 }
 
-async function measureOffline() {
+/** serverless-offline 13 serving the same hello service: `{ url, stop }`, or undefined when it cannot run. */
+async function startOffline() {
   if (process.env.BENCH_OFFLINE === '0') {
     console.log('serverless-offline 13: skipped (BENCH_OFFLINE=0)');
     return undefined;
@@ -351,8 +361,7 @@ async function measureOffline() {
   spawnSync('ln', ['-s', path.join(PEERS, 'node_modules'), path.join(dir, 'node_modules')]);
   const port = 3000 + Math.floor(Math.random() * 2000);
   try {
-    return await measureServer(
-      'serverless-offline 13 (v3)',
+    const { child, port: bound } = await startServer(
       [
         process.execPath,
         sls,
@@ -364,7 +373,8 @@ async function measureOffline() {
         String(port + 1),
         '--noTimeout',
       ],
-      '/hello',
+      /Server ready: http:\/\/localhost:(\d+)/,
+      60_000,
       {
         cwd: dir,
         env: {
@@ -376,15 +386,18 @@ async function measureOffline() {
           AWS_SECRET_ACCESS_KEY: 'bench',
         },
       },
-      /Server ready: http:\/\/localhost:(\d+)/,
-    ).catch((err) => {
-      console.log(
-        `serverless-offline 13: could not run (${String(err.message).split('\n')[0].slice(0, 200)}); skipped`,
-      );
-      return undefined;
-    });
-  } finally {
+    );
+    return {
+      url: `http://127.0.0.1:${bound}/hello`,
+      stop: async () => {
+        await stopServer(child);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    console.log(`serverless-offline 13: could not run (${String(err.message).split('\n')[0].slice(0, 200)}); skipped`);
     rmSync(dir, { recursive: true, force: true });
+    return undefined;
   }
 }
 
@@ -432,7 +445,7 @@ async function main() {
     `local: ${CONNECTIONS} connections, ${SECONDS} s per target, load generator: ${autocannonBin() ? 'autocannon (latency histogram in µs)' : 'built-in keep-alive client (hrtime per request)'}`,
   );
   const self = process.argv[1];
-  const { bare, deployed: sky } = await measureDeployedAgainstBare();
+  const { bare, deployed: sky, offline } = await measureDeployedAgainstBare();
   const engineOnly = await measureServer(
     'engine alone (no daemon)',
     [process.execPath, self, 'serve-skyrun'],
@@ -446,7 +459,6 @@ async function main() {
         '/hello',
       )
     : undefined;
-  const offline = await measureOffline();
 
   const nodeE0 = median(Array.from({ length: 10 }, () => timeCommand(process.execPath, ['-e', '0'])));
   const { cold, init } = await measureCold(8);
