@@ -455,7 +455,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     serveHere(socket);
   };
 
-  const listener = createNetServer({ pauseOnConnect: true }, place);
+  // noDelay as `http.createServer` sets it (a response is one write: no reason to let Nagle hold it).
+  const listener = createNetServer({ pauseOnConnect: true, noDelay: true }, place);
   const host = options.host ?? '127.0.0.1';
   return {
     gateway,
