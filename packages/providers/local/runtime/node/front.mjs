@@ -68,7 +68,7 @@ export function createFront(deps) {
     }
     const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) {
-      socket[READ_AT_BOUNDARY] = socket.bytesRead;
+      atBoundary(socket);
       dispatch(req, res, requestId, time, null);
       return;
     }
@@ -87,7 +87,7 @@ export function createFront(deps) {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      socket[READ_AT_BOUNDARY] = socket.bytesRead;
+      atBoundary(socket);
       if (!tooLarge) dispatch(req, res, requestId, time, Buffer.concat(chunks, size));
     });
     req.on('error', () => res.destroy());
@@ -170,6 +170,16 @@ export function createFront(deps) {
     res.end(msg.body ?? '');
   }
 
+  /**
+   * The connection's request has been read whole. When it is to be given back, nothing more is read from it:
+   * under load a client sends its next request as soon as it has an answer, and a connection read from without
+   * pause would never be at a boundary when its answer is done.
+   */
+  function atBoundary(socket) {
+    socket[READ_AT_BOUNDARY] = socket.bytesRead;
+    if (socket[RELEASING]) socket.pause();
+  }
+
   /** At a request boundary, with nothing of another request read: close this handle (the engine keeps its own). */
   function tryRelease(socket) {
     if (socket[RELEASED] || socket.destroyed) return;
@@ -226,6 +236,8 @@ export function createFront(deps) {
         for (const socket of [...sockets.values()]) {
           if (msg.cid !== undefined && socket[CID] !== msg.cid) continue;
           socket[RELEASING] = true;
+          // Busy with a request read whole: read nothing more (see atBoundary).
+          if (socket.bytesRead === socket[READ_AT_BOUNDARY]) socket.pause();
           tryRelease(socket);
         }
       }

@@ -21,8 +21,8 @@ export interface WorkerFrontHooks {
 
 let nextConnectionId = 1;
 
-/** Why a front gives its connections back: the pool drains, it sat idle past keep-warm, its handler got slow. */
-export type RetireReason = 'drain' | 'idle' | 'slow';
+/** Why a front gives its connections back: the pool drains, or it sat idle past keep-warm. */
+export type RetireReason = 'drain' | 'idle';
 
 /**
  * The engine's side of a worker that serves client connections itself (runtime/node/front.mjs). The engine keeps

@@ -71,7 +71,11 @@ const SCALE_OUT_MIN_HANDLER_MS = 1;
 const PIPELINE_DEPTH = 16;
 /** ...and only behind an invocation that has not run longer than this (a slow one would hold them up). */
 const PIPELINE_MAX_RUNNING_MS = 2;
-/** A front worker gives its connections back when its handler's moving average passes this. */
+/**
+ * New connections go to a front worker only while the handler's moving average is under this: a front runs one
+ * request at a time and forwards the ones arriving meanwhile (a second hop), which suits fast handlers. The
+ * gateway, which scales out across workers, takes the connections of slower ones.
+ */
 const SLOW_FRONT_MS = 5;
 
 /** The workers of one function version: one in-flight invocation per worker, scaling out to `max`. */
@@ -304,18 +308,13 @@ export class VersionPool {
     const front: WorkerFront = new WorkerFront(w, frontSpec, this.spec.timeoutMs, this.spec.name, {
       directJob: (requestId) => this.job(w, { requestId, direct: true, resolve: noop }),
       quietResult: (result) => this.recordQuiet(w, result),
-      onRetired: (reason) => {
+      onRetired: () => {
         if (w.front === front) w.front = undefined;
         if (this.front === front) this.front = undefined;
-        if (reason === 'slow' && this.state === 'active' && w.isAlive) {
-          // Its handler got slow: the gateway, which scales out, takes the connections; the worker serves on.
-          this.release(w);
-        } else {
-          // The pool drains, or the worker sat idle past its keep-warm: it stops (were it idle again, the
-          // connections it gave back would come straight back to it).
-          this.workers.delete(w);
-          void w.stop();
-        }
+        // The pool drains, or the worker sat idle past its keep-warm: it stops (were it idle again, the
+        // connections it gave back would come straight back to it).
+        this.workers.delete(w);
+        void w.stop();
         this.checkDrained();
       },
     });
@@ -328,7 +327,6 @@ export class VersionPool {
     const spec = this.spec;
     const durationMs = r.d ?? 0;
     this.handlerMsAverage = this.handlerMsAverage * 0.8 + durationMs * 0.2;
-    this.retireFrontIfSlow();
     const initDurationMs = worker.fresh ? worker.initDurationMs : undefined;
     worker.fresh = false;
     worker.lastMaxMemoryMB = r.m;
@@ -349,15 +347,6 @@ export class VersionPool {
         ...(initDurationMs !== undefined ? { initDurationMs } : {}),
       },
     });
-  }
-
-  /**
-   * A front runs one request at a time and forwards the ones arriving meanwhile (a second hop): right for fast
-   * handlers only. Once they are slow, the gateway, which scales out across workers, takes its connections.
-   */
-  private retireFrontIfSlow(): void {
-    const f = this.front;
-    if (f && !f.isRetiring && this.handlerMsAverage > SLOW_FRONT_MS) void f.retire('slow');
   }
 
   private job(worker: WorkerProcess, invocation: Invocation): InvokeJob {
@@ -472,7 +461,6 @@ export class VersionPool {
         break;
     }
     worker.lastMaxMemoryMB = maxMemoryUsedMB;
-    this.retireFrontIfSlow();
     const billedDurationMs = billedDuration(durationMs);
     log(endLine(requestId), true);
     log(

@@ -221,13 +221,15 @@ describe('a worker serving connections itself', () => {
     expect(engine.stats()[0].connections).toBe(1);
   });
 
-  it('gives its connections to the gateway once its handler is slow', async () => {
+  it('leaves new connections to the gateway once its handler is slow', async () => {
     const { engine, base } = await start(nodeSpec('front.handler'));
     const agent = keepAlive();
     expect((await get(base, '/f', agent)).status).toBe(200);
     expect(engine.stats()[0].connections).toBe(1);
     for (let i = 0; i < 3; i++) expect((await get(base, '/f?sleep=30', agent)).status).toBe(200);
-    expect(await waitFor(() => engine.stats()[0].connections === 0)).toBe(true);
+    const other = keepAlive();
+    expect((await get(base, '/f', other)).status).toBe(200);
+    expect(engine.stats()[0].connections).toBe(1);
     expect((await get(base, '/f', agent)).status).toBe(200);
   });
 
@@ -249,6 +251,8 @@ describe('a worker serving connections itself', () => {
     await waitFor(() => versions.length > 30);
     engine.activate(await engine.prepare({ ...v1, version: '2', environment: { CODE_VERSION: 'v2' } }));
     await waitFor(() => versions.slice(-10).length === 10 && versions.slice(-10).every((v) => v === 'v2'));
+    // Under this load too, the old worker gives the connections back and the new version's worker takes them.
+    expect(await waitFor(() => engine.stats()[0]?.connections === 3)).toBe(true);
     stop = true;
     await Promise.all(loops);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
