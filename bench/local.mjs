@@ -180,6 +180,13 @@ function startServer(args, readyPattern = /^PORT (\d+)/m, timeoutMs = 30_000, op
       const m = readyPattern.exec(out);
       if (m) {
         clearTimeout(timer);
+        // From here on its output is dropped unread: a server logging every request (serverless-offline)
+        // would otherwise have this process search a growing text, taking CPU from the measured ones.
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
+        child.stdout.resume();
+        child.stderr.resume();
+        out = '';
         resolve({ child, port: Number(m[1]) });
       }
     };
@@ -298,12 +305,19 @@ async function measureDeployedAgainstBare() {
     const bareUrl = `http://127.0.0.1:${bare.port}/`;
     runLoad(bareUrl, 1);
     runLoad(url, 1);
-    if (offline) runLoad(offline.url, 1);
+    if (offline) {
+      runLoad(offline.url, 1);
+      offline.pause();
+    }
     const samples = { bare: [], deployed: [], offline: [] };
     for (let i = 0; i < ROUNDS; i++) {
       samples.bare.push(runLoad(bareUrl, SECONDS));
       samples.deployed.push(runLoad(url, SECONDS));
-      if (offline) samples.offline.push(runLoad(offline.url, SECONDS));
+      if (offline) {
+        offline.resume();
+        samples.offline.push(runLoad(offline.url, SECONDS));
+        offline.pause();
+      }
     }
     const result = {
       bare: medianLoad(samples.bare),
@@ -362,17 +376,7 @@ async function startOffline() {
   const port = 3000 + Math.floor(Math.random() * 2000);
   try {
     const { child, port: bound } = await startServer(
-      [
-        process.execPath,
-        sls,
-        'offline',
-        'start',
-        '--httpPort',
-        String(port),
-        '--lambdaPort',
-        String(port + 1),
-        '--noTimeout',
-      ],
+      [process.execPath, sls, 'offline', 'start', '--httpPort', String(port), '--lambdaPort', String(port + 1)],
       /Server ready: http:\/\/localhost:(\d+)/,
       60_000,
       {
@@ -389,7 +393,11 @@ async function startOffline() {
     );
     return {
       url: `http://127.0.0.1:${bound}/hello`,
+      // Between its own rounds it is stopped (SIGSTOP): idle, it still takes CPU from whatever is measured.
+      pause: () => child.kill('SIGSTOP'),
+      resume: () => child.kill('SIGCONT'),
       stop: async () => {
+        child.kill('SIGCONT');
         await stopServer(child);
         rmSync(dir, { recursive: true, force: true });
       },
