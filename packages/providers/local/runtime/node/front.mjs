@@ -1,8 +1,8 @@
 // A worker's HTTP front: client connections of an api that the engine handed to this worker (see bootstrap.mjs).
 // Requests for this worker's own function run here, one at a time, when nothing else runs: no hop through the
 // engine, which on a small machine is most of the cost of a short request. Everything else (another function's
-// route, a 404, CORS, a request that arrives while one runs) is forwarded to the engine's gateway, which answers
-// it as it answers any request. The engine keeps its own handle on every connection: when this worker times
+// route, a 404, a CORS preflight, a request that arrives while one runs, every request once the worker is told
+// to give its connections back) is forwarded to the engine's gateway, which answers it as it answers any request. The engine keeps its own handle on every connection: when this worker times
 // out or dies it answers the request that was running, and serves the connections again.
 import http from 'node:http';
 import { withCorsHeaders } from '../../dist/engine/http/cors.js';
