@@ -38,6 +38,20 @@ function makeService() {
   return dir;
 }
 
+/** serverless.yml of the hello service: `service`, the given lines, then the function behind `GET /hello`. */
+function helloServiceYaml(lines) {
+  return [
+    'service: bench',
+    ...lines,
+    'functions:',
+    '  hello:',
+    '    handler: handler.handler',
+    '    events:',
+    '      - httpApi: GET /hello',
+    '',
+  ].join('\n');
+}
+
 function helloSpec(dir, extra = {}) {
   return {
     service: 'bench',
@@ -281,18 +295,7 @@ async function measureDeployedAgainstBare() {
   const home = mkdtempSync(path.join(tmpdir(), 'skyrun-bench-home-'));
   writeFileSync(
     path.join(dir, 'serverless.yml'),
-    [
-      'service: bench',
-      'provider:',
-      '  name: local',
-      '  runtime: nodejs20.x',
-      'functions:',
-      '  hello:',
-      '    handler: handler.handler',
-      '    events:',
-      '      - httpApi: GET /hello',
-      '',
-    ].join('\n'),
+    helloServiceYaml(['provider:', '  name: local', '  runtime: nodejs20.x']),
   );
   const env = { ...process.env, SKYRUN_HOME: home, SKYRUN_PORT: '0', NO_COLOR: '1' };
   const skyrun = (args) => spawnSync(process.execPath, [SKYRUN, ...args], { cwd: dir, env, encoding: 'utf8' });
@@ -351,8 +354,7 @@ async function startOffline() {
   const dir = makeService();
   writeFileSync(
     path.join(dir, 'serverless.yml'),
-    [
-      'service: bench',
+    helloServiceYaml([
       'frameworkVersion: "3"',
       'provider:',
       '  name: aws',
@@ -363,13 +365,7 @@ async function startOffline() {
       '  serverless-offline:',
       '    httpPort: 0',
       '    lambdaPort: 0',
-      'functions:',
-      '  hello:',
-      '    handler: handler.handler',
-      '    events:',
-      '      - httpApi: GET /hello',
-      '',
-    ].join('\n'),
+    ]),
   );
   // The plugin resolves from the service directory: point NODE_PATH-less resolution at the peers install.
   spawnSync('ln', ['-s', path.join(PEERS, 'node_modules'), path.join(dir, 'node_modules')]);

@@ -6,6 +6,7 @@
 // out or dies it answers the request that was running, and serves the connections again.
 import http from 'node:http';
 import { withCorsHeaders } from '../../dist/engine/http/cors.js';
+import { addGatewayHeaders, gatewayError } from '../../dist/engine/http/gateway-answers.js';
 import { RouteTable } from '../../dist/engine/http/route-table.js';
 import { nextRequestId } from '../../dist/engine/request-id.js';
 
@@ -18,21 +19,11 @@ const RELEASING = Symbol('releasing');
 const RELEASED = Symbol('released');
 
 function errorAnswer(res, status, message, requestId, close, cors, origin) {
-  const body = JSON.stringify({ message, requestId });
-  const headers = [
-    ...(cors ? withCorsHeaders([], cors, origin) : []),
-    'content-type',
-    'application/json',
-    'x-amzn-requestid',
-    requestId,
-    'apigw-requestid',
-    requestId,
-    'content-length',
-    String(Buffer.byteLength(body)),
-  ];
-  if (close) headers.push('connection', 'close');
-  res.writeHead(status, headers);
-  res.end(body);
+  const extra = cors ? withCorsHeaders([], cors, origin) : [];
+  if (close) extra.push('connection', 'close');
+  const answer = gatewayError(status, message, requestId, extra);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
 }
 
 /**
@@ -134,17 +125,8 @@ export function createFront(deps) {
         return;
       }
       const headers = cors ? withCorsHeaders(response.headers, cors, origin) : response.headers;
-      const b = response.body;
-      headers.push(
-        'x-amzn-requestid',
-        requestId,
-        'apigw-requestid',
-        requestId,
-        'content-length',
-        String(typeof b === 'string' ? Buffer.byteLength(b) : b.length),
-      );
-      res.writeHead(response.statusCode, headers);
-      res.end(b);
+      res.writeHead(response.statusCode, addGatewayHeaders(headers, requestId, response.body));
+      res.end(response.body);
     });
   }
 

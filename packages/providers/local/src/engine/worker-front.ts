@@ -1,5 +1,5 @@
 import type { FrontMessage } from './protocol.js';
-import { gatewayError } from './http/gateway-errors.js';
+import { gatewayError } from './http/gateway-answers.js';
 import type { FrontSpec, OffloadedConnection, RawResponse } from './types.js';
 import type { InvokeJob, WorkerOutcome, WorkerProcess } from './worker-process.js';
 import type { WorkerMessage } from './protocol.js';
@@ -16,13 +16,10 @@ export interface WorkerFrontHooks {
   /** A successful request of the worker's that wrote no output: logged without a job. */
   readonly quietResult: (result: Extract<WorkerMessage, { t: 'result' }>) => void;
   /** The worker holds no connection any more after `retire()`. */
-  readonly onRetired: (reason: RetireReason) => void;
+  readonly onRetired: () => void;
 }
 
 let nextConnectionId = 1;
-
-/** Why a front gives its connections back: the pool drains, or it sat idle past keep-warm. */
-export type RetireReason = 'drain' | 'idle';
 
 /**
  * The engine's side of a worker that serves client connections itself (runtime/node/front.mjs). The engine keeps
@@ -40,7 +37,6 @@ export class WorkerFront {
   private waiting: OffloadedConnection[] = [];
   private ready = false;
   private retiring = false;
-  private retireReason: RetireReason = 'drain';
   private acknowledge?: () => void;
   /** Resolves once the worker runs no request itself any more (it said so, or it is gone). */
   private acknowledged?: Promise<void>;
@@ -105,10 +101,9 @@ export class WorkerFront {
   }
 
   /** Gives every connection back to the api server (each at its next request boundary), then `onRetired`. */
-  retire(reason: RetireReason): Promise<void> {
+  retire(): Promise<void> {
     if (this.acknowledged) return this.acknowledged;
     this.retiring = true;
-    this.retireReason = reason;
     this.acknowledged = new Promise<void>((resolve) => (this.acknowledge = resolve));
     for (const c of this.takeWaiting()) c.reclaim();
     if (this.entries.size === 0 || !this.worker.isAlive) {
@@ -263,7 +258,7 @@ export class WorkerFront {
     this.retired = true;
     clearInterval(this.watchdog);
     this.worker.holdForResult = false;
-    this.hooks.onRetired(this.retireReason);
+    this.hooks.onRetired();
   }
 }
 

@@ -242,7 +242,7 @@ export class VersionPool {
     if (this.state === 'closed') return Promise.resolve();
     this.state = 'draining';
     const done = new Promise<void>((resolve) => (this.drainedResolve = resolve));
-    this.switched = this.front?.retire('drain') ?? Promise.resolve();
+    this.switched = this.front?.retire() ?? Promise.resolve();
     this.checkDrained();
     return done;
   }
@@ -277,7 +277,7 @@ export class VersionPool {
       this.workers.size > this.provisioned &&
       now - f.worker.idleSince >= keepWarmMs
     )
-      void f.retire('idle');
+      void f.retire();
     while (this.idle.length > 0 && this.workers.size > this.provisioned && now - this.idle[0].idleSince >= keepWarmMs) {
       const w = this.idle.shift()!;
       this.workers.delete(w);

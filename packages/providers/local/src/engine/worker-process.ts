@@ -310,12 +310,7 @@ export class WorkerProcess {
     this.queue.unshift(p);
     job.onStart?.();
     this.holdForResult = false;
-    for (const c of this.heldOut.splice(0)) this.stdout.push(c);
-    for (const c of this.heldErr.splice(0)) this.stderr.push(c);
-    this.heldOutBytes = 0;
-    this.heldErrBytes = 0;
-    this.stdout.flush();
-    this.stderr.flush();
+    this.flushHeldOutput();
     if (this.queue[0] === p) this.queue.shift();
     if (outcome.kind === 'timeout') this.kill();
     job.onDone(outcome);
@@ -447,6 +442,16 @@ export class WorkerProcess {
     this.corked = false;
     this.channel.uncork();
   };
+
+  /** Every byte of output held back goes to the lines now (to the invocation at the head of the queue, if any). */
+  private flushHeldOutput(): void {
+    for (const c of this.heldOut.splice(0)) this.stdout.push(c);
+    for (const c of this.heldErr.splice(0)) this.stderr.push(c);
+    this.heldOutBytes = 0;
+    this.heldErrBytes = 0;
+    this.stdout.flush();
+    this.stderr.flush();
+  }
 
   private readonly releaseHeld = (): void => {
     this.holdTimer = undefined;
@@ -623,19 +628,13 @@ export class WorkerProcess {
         // already closed
       }
     }
-    for (const c of this.heldOut.splice(0)) this.stdout.push(c);
-    for (const c of this.heldErr.splice(0)) this.stderr.push(c);
-    this.heldOutBytes = 0;
-    this.heldErrBytes = 0;
-    this.stdout.flush();
-    this.stderr.flush();
-    const info = this.exitInfo ?? { code, signal };
+    this.flushHeldOutput();
     const load = this.pendingLoad;
     this.pendingLoad = undefined;
     if (load) {
       load.reject({
         errorType: this.oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
-        errorMessage: `Runtime exited with error: ${describeExit(info.code, info.signal)}`,
+        errorMessage: `Runtime exited with error: ${describeExit(exit.code, exit.signal)}`,
       });
     }
     const p = this.queue.shift();
@@ -647,7 +646,7 @@ export class WorkerProcess {
         if (r.ok) p.job.onDone({ kind: 'ok', payload: payloadOf(r), maxMemoryUsedMB: r.m });
         else p.job.onDone({ kind: 'error', error: r.error!, maxMemoryUsedMB: r.m, fatal: r.fatal === true });
       } else {
-        p.job.onDone({ kind: 'exit', code: info.code, signal: info.signal, oom: this.oom });
+        p.job.onDone({ kind: 'exit', code: exit.code, signal: exit.signal, oom: this.oom });
       }
     }
     this.abandonQueued();

@@ -14,7 +14,7 @@ import type {
   OffloadedConnection,
   RawResponse,
 } from '../types.js';
-import { gatewayError } from './gateway-errors.js';
+import { addGatewayHeaders, gatewayError } from './gateway-answers.js';
 import { applyCorsHeaders, preflightHeaders, withCorsHeaders, type HeaderMap } from './cors.js';
 import { RouteTable } from './route-table.js';
 
@@ -185,31 +185,12 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
 
   /** Own headers (CORS preflight): with the request id headers API Gateway adds. */
   function sendHeaders(ex: Exchange, requestId: string, status: number, headers: HeaderMap, body: string): void {
-    const list = flattenHeaders(headers);
-    list.push(
-      'x-amzn-requestid',
-      requestId,
-      'apigw-requestid',
-      requestId,
-      'content-length',
-      String(Buffer.byteLength(body)),
-    );
-    ex.send(status, list, body);
+    ex.send(status, addGatewayHeaders(flattenHeaders(headers), requestId, body), body);
   }
 
   /** A handler's response: its header list goes to the socket as it is, with the gateway's own headers. */
   function sendResponse(ex: Exchange, requestId: string, response: HttpResponse): void {
-    const body = response.body;
-    const headers = response.headers;
-    headers.push(
-      'x-amzn-requestid',
-      requestId,
-      'apigw-requestid',
-      requestId,
-      'content-length',
-      String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
-    );
-    ex.send(response.statusCode, headers, body);
+    ex.send(response.statusCode, addGatewayHeaders(response.headers, requestId, response.body), response.body);
   }
 
   function sendWithCors(
