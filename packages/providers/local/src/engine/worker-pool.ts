@@ -72,11 +72,17 @@ const PIPELINE_DEPTH = 16;
 /** ...and only behind an invocation that has not run longer than this (a slow one would hold them up). */
 const PIPELINE_MAX_RUNNING_MS = 2;
 /**
- * New connections go to a front worker only while the handler's moving average is under this: a front runs one
+ * New connections go to a front worker only while the handler's typical run time is under this: a front runs one
  * request at a time and forwards the ones arriving meanwhile (a second hop), which suits fast handlers. The
  * gateway, which scales out across workers, takes the connections of slower ones.
  */
 const SLOW_FRONT_MS = 5;
+/**
+ * "Typical" is the median of this many latest run times, not the moving average: a connection stays where it is
+ * placed for its whole life, and one outlier (a GC pause, the worker descheduled on a busy machine) would
+ * otherwise send every connection opened soon after to the slower path.
+ */
+const RECENT_RUNS = 15;
 
 /** The workers of one function version: one in-flight invocation per worker, scaling out to `max`. */
 export class VersionPool {
@@ -96,6 +102,9 @@ export class VersionPool {
   private lastScaleOut = -Infinity;
   /** Moving average of handler run time (worker-measured): scale-out helps only when handlers take a while. */
   private handlerMsAverage = SCALE_OUT_MIN_HANDLER_MS;
+  /** The latest handler run times (ring buffer), for `typicalHandlerMs()`. */
+  private readonly recentRuns = new Float64Array(RECENT_RUNS);
+  private recentRunCount = 0;
   /** The worker serving client connections itself, if any: it takes no other invocation. */
   private front?: WorkerFront;
 
@@ -297,7 +306,7 @@ export class VersionPool {
   offload(connection: OffloadedConnection, frontSpec: FrontSpec): boolean {
     if (this.kind !== 'node' || this.state !== 'active') return false;
     // A slow handler is better served by the gateway, which scales out across workers.
-    if (this.handlerMsAverage > SLOW_FRONT_MS) return false;
+    if (this.typicalHandlerMs() > SLOW_FRONT_MS) return false;
     const current = this.front;
     if (current && !current.isRetiring) return current.accept(connection, frontSpec);
     let worker: WorkerProcess | undefined;
@@ -322,11 +331,28 @@ export class VersionPool {
     return front.accept(connection, frontSpec);
   }
 
+  private noteHandlerMs(ms: number): void {
+    this.handlerMsAverage = this.handlerMsAverage * 0.8 + ms * 0.2;
+    this.noteRun(ms);
+  }
+
+  private noteRun(ms: number): void {
+    this.recentRuns[this.recentRunCount++ % RECENT_RUNS] = ms;
+  }
+
+  /** The median of the latest run times (none yet: fast). */
+  private typicalHandlerMs(): number {
+    const n = Math.min(this.recentRunCount, RECENT_RUNS);
+    if (n === 0) return 0;
+    const sorted = this.recentRuns.slice(0, n).sort();
+    return sorted[n >> 1];
+  }
+
   /** A front worker's successful request that wrote no output: its START, END and REPORT lines, its stats. */
   private recordQuiet(worker: WorkerProcess, r: { id: string; m: number; d?: number }): void {
     const spec = this.spec;
     const durationMs = r.d ?? 0;
-    this.handlerMsAverage = this.handlerMsAverage * 0.8 + durationMs * 0.2;
+    this.noteHandlerMs(durationMs);
     const initDurationMs = worker.fresh ? worker.initDurationMs : undefined;
     worker.fresh = false;
     worker.lastMaxMemoryMB = r.m;
@@ -430,20 +456,19 @@ export class VersionPool {
     let status: 'timeout' | 'error' | undefined;
     switch (outcome.kind) {
       case 'ok':
-        if (outcome.handlerMs !== undefined)
-          this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
+        if (outcome.handlerMs !== undefined) this.noteHandlerMs(outcome.handlerMs);
         payload = outcome.payload;
         maxMemoryUsedMB = outcome.maxMemoryUsedMB;
         break;
       case 'error':
-        if (outcome.handlerMs !== undefined)
-          this.handlerMsAverage = this.handlerMsAverage * 0.8 + outcome.handlerMs * 0.2;
+        if (outcome.handlerMs !== undefined) this.noteHandlerMs(outcome.handlerMs);
         payload = outcome.error;
         functionError = 'Unhandled';
         maxMemoryUsedMB = outcome.maxMemoryUsedMB;
         break;
       case 'timeout':
         this.handlerMsAverage = Math.max(this.handlerMsAverage, spec.timeoutMs);
+        this.noteRun(spec.timeoutMs);
         log(timeoutMessage(spec.timeoutMs), false);
         payload = {
           errorType: 'Sandbox.Timedout',

@@ -233,6 +233,17 @@ describe('a worker serving connections itself', () => {
     expect((await get(base, '/f', agent)).status).toBe(200);
   });
 
+  it('still takes new connections after one slow request among fast ones', async () => {
+    const { engine, base } = await start(nodeSpec('front.handler'));
+    const agent = keepAlive();
+    for (let i = 0; i < 5; i++) expect((await get(base, '/f', agent)).status).toBe(200);
+    expect((await get(base, '/f?sleep=60', agent)).status).toBe(200);
+    await sleep(100); // its result reaches the engine a moment after its answer reaches the client
+    const other = keepAlive();
+    expect((await get(base, '/f', other)).status).toBe(200);
+    expect(engine.stats()[0].connections).toBe(2);
+  });
+
   it('moves keep-alive connections to a new version with no failed request', async () => {
     const v1 = nodeSpec('front.handler', { environment: { CODE_VERSION: 'v1' } });
     const { engine, base } = await start(v1);
