@@ -10,20 +10,19 @@ import { addGatewayHeaders, gatewayError } from '../../dist/engine/http/gateway-
 import { RouteTable } from '../../dist/engine/http/route-table.js';
 import { nextRequestId } from '../../dist/engine/request-id.js';
 
-const CID = Symbol('cid');
-/** A request of the connection is being answered (from its 'request' to its response's 'finish'). */
-const BUSY = Symbol('busy');
-/** socket.bytesRead when the last request was fully read: more means bytes of another request were read. */
-const READ_AT_BOUNDARY = Symbol('readAtBoundary');
-const RELEASING = Symbol('releasing');
-const RELEASED = Symbol('released');
+/** A connection's state (one object, so that a request reads one symbol-keyed property of the socket). */
+const STATE = Symbol('frontConnection');
 
-function errorAnswer(res, status, message, requestId, close, cors, origin) {
-  const extra = cors ? withCorsHeaders([], cors, origin) : [];
-  if (close) extra.push('connection', 'close');
-  const answer = gatewayError(status, message, requestId, extra);
-  res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
+class ConnectionState {
+  constructor(cid) {
+    this.cid = cid;
+    /** Requests of the connection being answered (from their 'request' until their answer is written). */
+    this.pending = 0;
+    /** socket.bytesRead when the last request was fully read: more means bytes of another request were read. */
+    this.readAtBoundary = 0;
+    this.releasing = false;
+    this.released = false;
+  }
 }
 
 /**
@@ -42,13 +41,27 @@ export function createFront(deps) {
 
   const server = http.createServer({ keepAliveTimeout: 5000 }, onRequest);
 
+  /** Writes an answer; the connection is at a request boundary again. */
+  function answer(res, status, headers, body) {
+    res.writeHead(status, headers);
+    res.end(body);
+    // res.socket is not set yet for a pipelined request's answer: the request's socket is.
+    const socket = res.req.socket;
+    const state = socket[STATE];
+    state.pending--;
+    if (state.releasing) setImmediate(() => tryRelease(socket));
+  }
+
+  function errorAnswer(res, status, message, requestId, close, cors, origin) {
+    const extra = cors ? withCorsHeaders([], cors, origin) : [];
+    if (close) extra.push('connection', 'close');
+    const error = gatewayError(status, message, requestId, extra);
+    answer(res, error.status, error.headers, error.body);
+  }
+
   function onRequest(req, res) {
+    req.socket[STATE].pending++;
     const socket = req.socket;
-    socket[BUSY] = true;
-    res.on('finish', () => {
-      socket[BUSY] = false;
-      if (socket[RELEASING]) setImmediate(() => tryRelease(socket));
-    });
     const requestId = nextRequestId();
     const time = Date.now();
     const declared = req.headers['content-length'];
@@ -116,7 +129,7 @@ export function createFront(deps) {
       stage: route.stage,
       params: match.pathParameters,
     };
-    deps.runDirect(request, body, req.socket[CID], config.timeoutMs).then((response) => {
+    deps.runDirect(request, body, req.socket[STATE].cid, config.timeoutMs).then((response) => {
       if (res.destroyed) return;
       const cors = route.cors;
       const origin = cors ? req.headers.origin : undefined;
@@ -125,8 +138,7 @@ export function createFront(deps) {
         return;
       }
       const headers = cors ? withCorsHeaders(response.headers, cors, origin) : response.headers;
-      res.writeHead(response.statusCode, addGatewayHeaders(headers, requestId, response.body));
-      res.end(response.body);
+      answer(res, response.statusCode, addGatewayHeaders(headers, requestId, response.body), response.body);
     });
   }
 
@@ -140,7 +152,7 @@ export function createFront(deps) {
       ip: req.socket.remoteAddress ?? '127.0.0.1',
       httpVersion: req.httpVersion,
     };
-    deps.sendWithBytes(`{"t":"fwd","fid":${fid},"cid":${req.socket[CID]},"r":${JSON.stringify(r)}}`, body ?? '');
+    deps.sendWithBytes(`{"t":"fwd","fid":${fid},"cid":${req.socket[STATE].cid},"r":${JSON.stringify(r)}}`, body ?? '');
   }
 
   function onForwardAnswer(msg) {
@@ -148,8 +160,7 @@ export function createFront(deps) {
     if (!res) return;
     forwards.delete(msg.fid);
     if (res.destroyed) return;
-    res.writeHead(msg.status, msg.headers);
-    res.end(msg.body ?? '');
+    answer(res, msg.status, msg.headers, msg.body ?? '');
   }
 
   /**
@@ -158,23 +169,25 @@ export function createFront(deps) {
    * pause would never be at a boundary when its answer is done.
    */
   function atBoundary(socket) {
-    socket[READ_AT_BOUNDARY] = socket.bytesRead;
-    if (socket[RELEASING]) socket.pause();
+    const state = socket[STATE];
+    state.readAtBoundary = socket.bytesRead;
+    if (state.releasing) socket.pause();
   }
 
   /** At a request boundary, with nothing of another request read: close this handle (the engine keeps its own). */
   function tryRelease(socket) {
-    if (socket[RELEASED] || socket.destroyed) return;
-    if (socket[BUSY] || socket.bytesRead !== (socket[READ_AT_BOUNDARY] ?? 0)) return;
+    const state = socket[STATE];
+    if (state.released || socket.destroyed) return;
+    if (state.pending > 0 || socket.bytesRead !== state.readAtBoundary) return;
     if (socket.writableLength > 0) {
       setImmediate(() => tryRelease(socket));
       return;
     }
-    socket[RELEASED] = true;
-    sockets.delete(socket[CID]);
+    state.released = true;
+    sockets.delete(state.cid);
     // destroy() closes this process's descriptor only: no FIN, the connection lives on in the engine.
     socket.destroy();
-    deps.send({ t: 'released', cid: socket[CID] });
+    deps.send({ t: 'released', cid: state.cid });
   }
 
   let holdLoop = true;
@@ -196,13 +209,13 @@ export function createFront(deps) {
       table = new RouteTable(msg.routes);
     },
     adopt(cid, socket) {
-      socket[CID] = cid;
-      socket[READ_AT_BOUNDARY] = 0;
+      const state = new ConnectionState(cid);
+      socket[STATE] = state;
       sockets.set(cid, socket);
       if (!holdLoop) socket.unref();
       socket.on('close', () => {
         sockets.delete(cid);
-        if (!socket[RELEASED]) deps.send({ t: 'closed', cid });
+        if (!state.released) deps.send({ t: 'closed', cid });
       });
       server.emit('connection', socket);
       socket.resume();
@@ -216,10 +229,11 @@ export function createFront(deps) {
           deps.send({ t: 'releasing' });
         }
         for (const socket of [...sockets.values()]) {
-          if (msg.cid !== undefined && socket[CID] !== msg.cid) continue;
-          socket[RELEASING] = true;
+          const state = socket[STATE];
+          if (msg.cid !== undefined && state.cid !== msg.cid) continue;
+          state.releasing = true;
           // Busy with a request read whole: read nothing more (see atBoundary).
-          if (socket.bytesRead === socket[READ_AT_BOUNDARY]) socket.pause();
+          if (socket.bytesRead === state.readAtBoundary) socket.pause();
           tryRelease(socket);
         }
       }

@@ -105,18 +105,34 @@ export function packageType(codeDir) {
   }
 }
 
+/** The context fields that are the same for every invocation of a loaded function: worked out once per `meta`. */
+const fixedFields = new WeakMap();
+function fixedContextFields(meta) {
+  let fixed = fixedFields.get(meta);
+  if (!fixed) {
+    fixed = {
+      memoryLimitInMB: String(meta.memorySize),
+      invokedFunctionArn: `arn:aws:lambda:${meta.region || 'local'}:000000000000:function:${meta.functionName}`,
+      logGroupName: meta.logGroupName || `/aws/lambda/${meta.functionName}`,
+    };
+    fixedFields.set(meta, fixed);
+  }
+  return fixed;
+}
+
 /**
  * Builds the Lambda context. `meta`: functionName, functionVersion, memorySize, region,
  * logGroupName, logStreamName. `deadline` is epoch ms.
  */
 export function createContext(meta, requestId, deadline, clientContext, settle) {
+  const fixed = fixedContextFields(meta);
   const context = {
     awsRequestId: requestId,
     functionName: meta.functionName,
     functionVersion: meta.functionVersion,
-    memoryLimitInMB: String(meta.memorySize),
-    invokedFunctionArn: `arn:aws:lambda:${meta.region || 'local'}:000000000000:function:${meta.functionName}`,
-    logGroupName: meta.logGroupName || `/aws/lambda/${meta.functionName}`,
+    memoryLimitInMB: fixed.memoryLimitInMB,
+    invokedFunctionArn: fixed.invokedFunctionArn,
+    logGroupName: fixed.logGroupName,
     logStreamName: meta.logStreamName || 'local',
     identity: undefined,
     clientContext: decodeClientContext(clientContext),
