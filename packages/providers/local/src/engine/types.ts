@@ -205,6 +205,11 @@ export interface FrontSpec {
 export interface OffloadedConnection {
   /** The api server's own handle on the connection: paused (never read) while a worker serves it. */
   readonly socket: Socket;
+  /**
+   * Accepted just now (not given back by a worker): with no warm worker to take it, one is started for it. A
+   * connection given back (its worker was reaped or replaced) is not worth a new worker: the api server serves it.
+   */
+  readonly fresh: boolean;
   /** The worker cannot answer the request it read from this connection (it timed out or died): answer and close. */
   answer(response: RawResponse): void;
   /** The worker gave the connection back between two requests, or stopped while it was idle: serve it again. */

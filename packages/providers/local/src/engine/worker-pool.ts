@@ -301,7 +301,10 @@ export class VersionPool {
 
   /**
    * Hands a client connection to this version's front worker (see `FunctionEngine.offload`). Without one, a
-   * warm idle worker becomes the front: connections wait (unread) until it has taken the api's routes.
+   * warm idle worker becomes the front: connections wait (unread) until it has taken the api's routes. With no
+   * idle worker either, a fresh connection gets one started (a cold start, as its first request would have on
+   * the gateway): a keep-alive connection stays where it is placed, and one opened while the function was
+   * scaled to zero would otherwise take the gateway's longer path for as long as it lives.
    */
   offload(connection: OffloadedConnection, frontSpec: FrontSpec): boolean {
     if (this.kind !== 'node' || this.state !== 'active') return false;
@@ -309,10 +312,53 @@ export class VersionPool {
     if (this.typicalHandlerMs() > SLOW_FRONT_MS) return false;
     const current = this.front;
     if (current && !current.isRetiring) return current.accept(connection, frontSpec);
+    const starting = this.startingFront;
+    if (starting) {
+      starting.connections.push(connection);
+      starting.spec = frontSpec;
+      return true;
+    }
     let worker: WorkerProcess | undefined;
     while ((worker = this.idle.pop()) !== undefined) if (worker.isAlive) break;
-    if (!worker) return false;
-    const w = worker;
+    if (worker) return this.makeFront(worker, frontSpec).accept(connection, frontSpec);
+    if (!connection.fresh || this.workers.size + this.starting >= this.max) return false;
+    this.startFront(connection, frontSpec);
+    return true;
+  }
+
+  /** A worker being started to become the front, and the connections waiting for it. */
+  private startingFront?: { connections: OffloadedConnection[]; spec: FrontSpec };
+
+  private startFront(connection: OffloadedConnection, frontSpec: FrontSpec): void {
+    const pending = { connections: [connection], spec: frontSpec };
+    this.startingFront = pending;
+    this.starting++;
+    this.spawnWorker().then(
+      (worker) => {
+        this.starting--;
+        this.startingFront = undefined;
+        if (this.state !== 'active') {
+          // Replaced or removed meanwhile: the connections go where a new connection would go now.
+          for (const c of pending.connections) c.reclaim();
+          if (this.state === 'closed') void worker.stop();
+          else this.addIdle(worker);
+          this.checkDrained();
+          return;
+        }
+        const front = this.makeFront(worker, pending.spec);
+        for (const c of pending.connections) if (!front.accept(c, pending.spec)) c.reclaim();
+      },
+      () => {
+        this.starting--;
+        this.startingFront = undefined;
+        // The function cannot start: the gateway answers its requests as it answers any (502).
+        for (const c of pending.connections) c.reclaim();
+        this.checkDrained();
+      },
+    );
+  }
+
+  private makeFront(w: WorkerProcess, frontSpec: FrontSpec): WorkerFront {
     w.idleSince = Date.now();
     const front: WorkerFront = new WorkerFront(w, frontSpec, this.spec.timeoutMs, this.spec.name, {
       directJob: (requestId) => this.job(w, { requestId, direct: true, resolve: noop }),
@@ -328,7 +374,7 @@ export class VersionPool {
       },
     });
     this.front = front;
-    return front.accept(connection, frontSpec);
+    return front;
   }
 
   private noteHandlerMs(ms: number): void {

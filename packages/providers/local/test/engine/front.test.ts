@@ -295,4 +295,18 @@ describe('a worker serving connections itself', () => {
     const again = await get(base, '/f', agent);
     expect(again.status).toBe(200);
   });
+
+  it('starts a worker to serve a connection opened while the function is scaled to zero', async () => {
+    const { engine, base } = await start(nodeSpec('front.handler', { keepWarmMs: 200 }), { reapIntervalMs: 20 });
+    const first = keepAlive();
+    expect((await get(base, '/f', first)).status).toBe(200);
+    first.destroy();
+    expect(await waitFor(() => engine.stats()[0].workers === 0)).toBe(true);
+    // Several connections at once, as a client opening its pool: one worker is started and takes them all.
+    const agents = [keepAlive(), keepAlive(), keepAlive()];
+    const replies = await Promise.all(agents.map((a) => get(base, '/f', a)));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(engine.stats()[0].connections).toBe(3);
+    expect(new Set(replies.map((r) => (JSON.parse(r.text) as { pid: number }).pid)).size).toBe(1);
+  });
 });

@@ -406,7 +406,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     socket.resume();
   };
 
-  const place = (socket: Socket): void => {
+  const place = (socket: Socket, fresh: boolean): void => {
     if (closing || socket.destroyed) {
       socket.destroy();
       return;
@@ -415,13 +415,14 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     if (f) {
       const connection: OffloadedConnection = {
         socket,
+        fresh,
         answer(response) {
           offloaded.delete(socket);
           writeAndClose(socket, response);
         },
         reclaim() {
           offloaded.delete(socket);
-          place(socket);
+          place(socket, false);
         },
         closed() {
           offloaded.delete(socket);
@@ -437,7 +438,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   };
 
   // noDelay as `http.createServer` sets it (a response is one write: no reason to let Nagle hold it).
-  const listener = createNetServer({ pauseOnConnect: true, noDelay: true }, place);
+  const listener = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => place(socket, true));
   const host = options.host ?? '127.0.0.1';
   return {
     gateway,
