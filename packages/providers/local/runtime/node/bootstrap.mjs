@@ -43,30 +43,67 @@ function uncork() {
 // client has its answer): they leave every few milliseconds, together, so the engine wakes up once for many. Any
 // other frame takes them along first, so frames keep their order.
 const LAZY_FLUSH_MS = 2;
-/** The JSON of frames waiting to leave (encoded together when they do: one buffer and one write for all). */
+/**
+ * Frames waiting to leave, encoded together when they do (one buffer and one write for all): JSON texts, and
+ * `{ json, bytes }` for a frame with bytes.
+ */
 let lazy = [];
 let lazyTimer = null;
+/**
+ * Quiet requests (successes that wrote nothing) since the last frame: their log lines as the log store keeps
+ * them (engine/log-line.ts), so that the engine appends them as they are, with one `quiet` frame for all.
+ */
+let quiet = null;
 function writeLazy(json) {
+  sealQuiet();
   lazy.push(json);
   lazyTimer ??= setTimeout(flushLazy, LAZY_FLUSH_MS);
+}
+function addQuiet(line, requestId, ms, maxMemoryMB) {
+  quiet ??= { lines: '', durations: [], last: '', maxMemoryMB: 0 };
+  quiet.lines += line;
+  quiet.durations.push(ms);
+  quiet.last = requestId;
+  quiet.maxMemoryMB = maxMemoryMB;
+  lazyTimer ??= setTimeout(flushLazy, LAZY_FLUSH_MS);
+}
+function sealQuiet() {
+  if (quiet === null) return;
+  const q = quiet;
+  quiet = null;
+  lazy.push({
+    json: `{"t":"quiet","d":[${q.durations.join(',')}],"m":${q.maxMemoryMB},"last":"${q.last}"}`,
+    bytes: q.lines,
+  });
 }
 function flushLazy() {
   if (lazyTimer !== null) clearTimeout(lazyTimer);
   lazyTimer = null;
-  const texts = lazy;
+  sealQuiet();
+  const entries = lazy;
   lazy = [];
   let size = 0;
-  const lengths = texts.map((t) => {
-    const n = Buffer.byteLength(t, 'utf8');
-    size += 4 + n;
+  const lengths = entries.map((e) => {
+    const n = typeof e === 'string' ? Buffer.byteLength(e, 'utf8') : Buffer.byteLength(e.json, 'utf8');
+    size += typeof e === 'string' ? 4 + n : 9 + n + Buffer.byteLength(e.bytes, 'utf8');
     return n;
   });
   const frames = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let i = 0; i < texts.length; i++) {
-    frames.writeUInt32BE(lengths[i], at);
-    frames.write(texts[i], at + 4, lengths[i], 'utf8');
-    at += 4 + lengths[i];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (typeof e === 'string') {
+      frames.writeUInt32BE(lengths[i], at);
+      frames.write(e, at + 4, lengths[i], 'utf8');
+      at += 4 + lengths[i];
+      continue;
+    }
+    const bytes = frames.write(e.bytes, at + 9 + lengths[i], 'utf8');
+    frames.writeUInt32BE(5 + lengths[i] + bytes, at);
+    frames[at + 4] = 1;
+    frames.writeUInt32BE(lengths[i], at + 5);
+    frames.write(e.json, at + 9, lengths[i], 'utf8');
+    at += 9 + lengths[i] + bytes;
   }
   writeNow(frames);
 }
@@ -228,6 +265,7 @@ async function onInvoke(msg) {
   const deadline = msg.deadline ?? Date.now() + msg.timeoutMs;
   const http = msg.t === 'http' ? msg.r : null;
   const { outcome, response, ms } = await execute(msg.id, deadline, http, msg.body, msg.event, msg.clientContext);
+  invoked = true;
   const d = ms.toFixed(3);
   if (outcome.ok && http) {
     const head = `{"t":"result","id":${JSON.stringify(msg.id)},"ok":true,"o":${outBytes},"e":${errBytes},"m":${maxRssMB(ms)},"d":${d},"http":`;
@@ -269,6 +307,10 @@ function idle() {
 
 /** The state record of the request running from a connection (direct-state.mjs), created with the front. */
 let directState = null;
+/** The stored log line of a quiet request (engine/log-line.ts), made with the front. */
+let quietLine = null;
+/** This worker ran an invocation already (its first one's REPORT has the init duration: the engine logs it). */
+let invoked = false;
 let currentCid = null;
 
 /** Runs one request of a connection; resolves with the response (undefined: malformed) or null (handler error). */
@@ -278,6 +320,8 @@ async function runDirect(request, body, cid, timeoutMs) {
   // Before the handler runs: a handler that never returns must still be timed out by the engine. No message
   // (a message would wake the engine for every request): see direct-state.mjs.
   const started = Date.now();
+  const outBefore = outBytes;
+  const errBefore = errBytes;
   directState.begin(request.id, cid, started);
   const { outcome, response, ms } = await execute(request.id, started + timeoutMs, request, body);
   if (Date.now() - started >= timeoutMs) {
@@ -288,10 +332,19 @@ async function runDirect(request, body, cid, timeoutMs) {
   directState.end();
   directBusy = false;
   currentCid = null;
-  // The request id is the front's own (a UUID: nothing to escape).
-  const head = `{"t":"result","id":"${request.id}","cid":${cid},"o":${outBytes},"e":${errBytes},"m":${maxRssMB(ms)},"d":${ms.toFixed(3)}`;
-  if (outcome.ok) writeLazy(`${head},"ok":true}`);
-  else writeLazy(`${head},"ok":false,"error":${JSON.stringify(outcome.error)}}`);
+  const d = Number(ms.toFixed(3));
+  const m = maxRssMB(ms);
+  // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration the
+  // engine measured): its log line as stored. Anything else: its result, for the engine to log.
+  if (outcome.ok && outBytes === outBefore && errBytes === errBefore && invoked) {
+    addQuiet(quietLine(started, request.id, d, m), request.id, d, m);
+  } else {
+    // The request id is the front's own (a UUID: nothing to escape).
+    const head = `{"t":"result","id":"${request.id}","cid":${cid},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;
+    if (outcome.ok) writeLazy(`${head},"ok":true}`);
+    else writeLazy(`${head},"ok":false,"error":${JSON.stringify(outcome.error)}}`);
+  }
+  invoked = true;
   // Frames that arrived while this ran wait no longer.
   if (inbox.length > 0 && !draining) void drainInbox();
   return outcome.ok ? response : null;
@@ -299,11 +352,13 @@ async function runDirect(request, body, cid, timeoutMs) {
 
 async function onFront(msg) {
   if (!front) {
-    const [{ createFront }, { createDirectState }] = await Promise.all([
+    const [{ createFront }, { createDirectState }, { quietLineWriter }] = await Promise.all([
       import('./front.mjs'),
       import('./direct-state.mjs'),
+      import('../../dist/engine/log-line.js'),
     ]);
     directState = createDirectState(5);
+    quietLine = quietLineWriter(meta.functionName, meta.functionVersion, meta.memorySize);
     front = createFront({ send, sendWithBytes, idle, runDirect });
     process.on('message', (m, handle) => {
       if (m && m.t === 'conn' && handle) front.adopt(m.cid, handle);

@@ -39,7 +39,8 @@ export interface LogStoreOptions {
 interface OpenFile {
   fd: number;
   size: number;
-  pending: string[];
+  /** Lines to write: text built here, or bytes of lines written by a worker (appendLines). */
+  pending: (string | Buffer)[];
 }
 
 const DEFAULT_RETENTION = 10 * 1024 * 1024;
@@ -91,17 +92,11 @@ export class LogStore {
     return join(this.root, safeSegment(target.service), safeSegment(target.stage), `${safeSegment(target.key)}.log`);
   }
 
-  /** Store one record (from the engine or from the daemon itself). */
-  append(record: LogRecord): void {
-    const file =
-      this.#fileByName.get(record.function) ?? join(this.root, '_unknown', `${safeSegment(record.function)}.log`);
-    const { timestamp, version, requestId, message } = record;
-    // The same text as JSON.stringify of a StoredLogLine, built without the object and with the parts that repeat
-    // (function, version; request ids are plain UUIDs) not escaped again for every line: three per invocation.
-    const id = requestId ? (PLAIN_ID.test(requestId) ? `"${requestId}"` : JSON.stringify(requestId)) : undefined;
-    // An invocation record (its START, END and REPORT lines) stays one line, expanded when read.
-    const invocation = record.invocation ? `,"invocation":${JSON.stringify(record.invocation)}` : '';
-    const text = `{"timestamp":${timestamp}${this.#functionAndVersion(record.function, version)}${id ? `,"requestId":${id}` : ''},"message":${JSON.stringify(message)}${invocation}}\n`;
+  #fileOf(functionName: string): string {
+    return this.#fileByName.get(functionName) ?? join(this.root, '_unknown', `${safeSegment(functionName)}.log`);
+  }
+
+  #open(file: string): OpenFile {
     let open = this.#files.get(file);
     if (!open) {
       mkdirSync(dirname(file), { recursive: true });
@@ -109,11 +104,44 @@ export class LogStore {
       open = { fd, size: statSync(file).size, pending: [] };
       this.#files.set(file, open);
     }
-    open.pending.push(text);
+    return open;
+  }
+
+  #scheduleFlush(): void {
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  /**
+   * Store lines already in the stored form (one JSON line each, newline-terminated: engine/log-line.ts), as a front
+   * worker writes them for its quiet invocations: appended as they are, parsed only for followers.
+   */
+  appendLines(functionName: string, lines: Buffer): void {
+    const file = this.#fileOf(functionName);
+    this.#open(file).pending.push(lines);
+    this.#scheduleFlush();
+    if (this.#followers.size === 0) return;
+    for (const text of lines.toString('utf8').split('\n')) {
+      if (text === '') continue;
+      for (const line of storedLines(JSON.parse(text) as StoredLogLine & { invocation?: InvocationReport }))
+        this.#notify(file, line);
+    }
+  }
+
+  /** Store one record (from the engine or from the daemon itself). */
+  append(record: LogRecord): void {
+    const file = this.#fileOf(record.function);
+    const { timestamp, version, requestId, message } = record;
+    // The same text as JSON.stringify of a StoredLogLine, built without the object and with the parts that repeat
+    // (function, version; request ids are plain UUIDs) not escaped again for every line: three per invocation.
+    const id = requestId ? (PLAIN_ID.test(requestId) ? `"${requestId}"` : JSON.stringify(requestId)) : undefined;
+    // An invocation record (its START, END and REPORT lines) stays one line, expanded when read.
+    const invocation = record.invocation ? `,"invocation":${JSON.stringify(record.invocation)}` : '';
+    const text = `{"timestamp":${timestamp}${this.#functionAndVersion(record.function, version)}${id ? `,"requestId":${id}` : ''},"message":${JSON.stringify(message)}${invocation}}\n`;
+    this.#open(file).pending.push(text);
+    this.#scheduleFlush();
     if (this.#followers.size > 0) for (const line of storedLines(record)) this.#notify(file, line);
   }
 
@@ -142,7 +170,9 @@ export class LogStore {
     this.#flushScheduled = false;
     for (const [file, open] of this.#files) {
       if (!open.pending.length) continue;
-      let data = Buffer.from(open.pending.join(''));
+      let data = open.pending.every((p) => typeof p === 'string')
+        ? Buffer.from(open.pending.join(''))
+        : Buffer.concat(open.pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
       const half = Math.floor(this.retentionBytes / 2);
       if (data.length > half) {
         // One burst larger than the retention: keep its newest whole lines only.

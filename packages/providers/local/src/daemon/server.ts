@@ -166,7 +166,9 @@ async function start(
   const store = new StateStore(paths.state);
   const artifacts = new ArtifactStore(paths.artifacts);
   const logs = new LogStore({ root: paths.logs, retentionBytes: options.logRetentionBytes });
-  const unsubscribeLogs = engine.onLog((record) => logs.append(record));
+  const unsubscribeLogs = engine.onLog((record) => logs.append(record), {
+    lines: (functionName, lines) => logs.appendLines(functionName, lines),
+  });
   let mainPort = 0;
   const queue = new AsyncQueue({
     dir: paths.queue,

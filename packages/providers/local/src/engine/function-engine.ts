@@ -6,9 +6,11 @@ import type {
   FunctionVersionSpec,
   InvocationResult,
   InvokeOptions,
+  LogListenerOptions,
   LogRecord,
   PreparedVersion,
 } from './types.js';
+import { parseStoredLines } from './log-line.js';
 import { GenericWorkerPool } from './warm-pool.js';
 import { VersionPool } from './worker-pool.js';
 import type { WorkerLaunch } from './worker-process.js';
@@ -82,7 +84,7 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
       : { kind, memorySize: 0, command: pythonPath, args: ['-u', PYTHON_BOOTSTRAP], env: baseEnv };
 
   const generic = new GenericWorkerPool(options.genericPoolSize ?? 2, launchFor);
-  const listeners = new Set<(record: LogRecord) => void>();
+  const listeners = new Set<{ readonly record: (record: LogRecord) => void } & LogListenerOptions>();
   const active = new Map<string, VersionPool>();
   const prepared = new WeakMap<PreparedVersion, VersionPool>();
   const draining = new Set<Promise<void>>();
@@ -98,7 +100,18 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
     emit: (record: LogRecord) => {
       for (const l of listeners) {
         try {
-          l(record);
+          l.record(record);
+        } catch {
+          // A failing log sink must not fail invocations.
+        }
+      }
+    },
+    emitLines: (functionName: string, lines: Buffer) => {
+      let records: LogRecord[] | undefined;
+      for (const l of listeners) {
+        try {
+          if (l.lines) l.lines(functionName, lines);
+          else for (const r of (records ??= parseStoredLines(lines))) l.record(r);
         } catch {
           // A failing log sink must not fail invocations.
         }
@@ -204,9 +217,10 @@ export function createFunctionEngine(options: FunctionEngineOptions = {}): Funct
       return [...active.values()].map((p) => p.stats());
     },
 
-    onLog(listener: (record: LogRecord) => void): () => void {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    onLog(listener: (record: LogRecord) => void, options: LogListenerOptions = {}): () => void {
+      const entry = { record: listener, lines: options.lines };
+      listeners.add(entry);
+      return () => listeners.delete(entry);
     },
 
     async close(): Promise<void> {

@@ -67,7 +67,18 @@ export type FrontMessage =
   /** The connection closed. */
   | { readonly t: 'closed'; readonly cid: number }
   /** Told to give its connections back: it runs no request itself from now on (it forwards them). */
-  | { readonly t: 'releasing' };
+  | { readonly t: 'releasing' }
+  /**
+   * Requests it ran that succeeded and wrote nothing (past its first): their handler times, the latest max memory
+   * and request id; the bytes are their log lines as the log store keeps them (log-line.ts).
+   */
+  | {
+      readonly t: 'quiet';
+      readonly d: readonly number[];
+      readonly m: number;
+      readonly last: string;
+      readonly body?: Buffer;
+    };
 
 export interface WireError {
   readonly errorType: string;

@@ -155,8 +155,16 @@ export interface FunctionEngine {
   has(name: string): boolean;
   remove(name: string): Promise<void>;
   stats(): readonly FunctionStats[];
-  onLog(listener: (record: LogRecord) => void): () => void;
+  /**
+   * Every log record. With `lines`, quiet invocations a front worker ran come as the log store's lines instead
+   * (log-line.ts: one JSON line per invocation, in bulk), which a store appends without parsing them.
+   */
+  onLog(listener: (record: LogRecord) => void, options?: LogListenerOptions): () => void;
   close(): Promise<void>;
+}
+
+export interface LogListenerOptions {
+  readonly lines?: (functionName: string, lines: Buffer) => void;
 }
 
 /** One HTTP route of one service/stage. */

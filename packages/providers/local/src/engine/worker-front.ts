@@ -15,6 +15,8 @@ export interface WorkerFrontHooks {
   readonly directJob: (requestId: string) => InvokeJob;
   /** A successful request of the worker's that wrote no output: logged without a job. */
   readonly quietResult: (result: Extract<WorkerMessage, { t: 'result' }>) => void;
+  /** Such requests, reported together with their log lines already written. */
+  readonly quietLines: (message: Extract<FrontMessage, { t: 'quiet' }>) => void;
   /** The worker holds no connection any more after `retire()`. */
   readonly onRetired: () => void;
 }
@@ -131,6 +133,10 @@ export class WorkerFront {
     switch (message.t) {
       case 'releasing':
         this.acknowledge?.();
+        return;
+      case 'quiet':
+        this.lastSettled = message.last;
+        this.hooks.quietLines(message);
         return;
       case 'fronted':
         this.ready = true;

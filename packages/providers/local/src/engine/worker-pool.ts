@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { buildHttpEvent, mapHttpResult, type HttpRequest } from '../../runtime/node/http-adapter.mjs';
 import { FunctionInitError } from './errors.js';
 import { billedDuration, endLine, logStreamName, reportLine, startLine, timeoutMessage } from './lambda-format.js';
-import type { WireError } from './protocol.js';
+import type { FrontMessage, WireError } from './protocol.js';
 import { NODE_BOOTSTRAP, type RuntimeKind } from './runtime-paths.js';
 import { nextRequestId } from './request-id.js';
 import type {
@@ -29,6 +29,8 @@ export interface PoolContext {
   /** A queued invocation waits this long for a busy worker before another worker is started. */
   readonly scaleOutDelayMs: number;
   readonly emit: (record: LogRecord) => void;
+  /** Quiet invocations' stored log lines (log-line.ts), as a front worker wrote them. */
+  readonly emitLines: (functionName: string, lines: Buffer) => void;
   /** False when nobody listens: records are then not even built. */
   readonly hasLogListeners: () => boolean;
 }
@@ -363,6 +365,7 @@ export class VersionPool {
     const front: WorkerFront = new WorkerFront(w, frontSpec, this.spec.timeoutMs, this.spec.name, {
       directJob: (requestId) => this.job(w, { requestId, direct: true, resolve: noop }),
       quietResult: (result) => this.recordQuiet(w, result),
+      quietLines: (message) => this.recordQuietLines(w, message),
       onRetired: () => {
         if (w.front === front) w.front = undefined;
         if (this.front === front) this.front = undefined;
@@ -392,6 +395,15 @@ export class VersionPool {
     if (n === 0) return 0;
     const sorted = this.recentRuns.slice(0, n).sort();
     return sorted[n >> 1];
+  }
+
+  /** A front worker's quiet requests with their log lines (runtime/node/bootstrap.mjs): stats, then the lines. */
+  private recordQuietLines(worker: WorkerProcess, message: Extract<FrontMessage, { t: 'quiet' }>): void {
+    for (const d of message.d) this.noteHandlerMs(d);
+    worker.fresh = false;
+    worker.lastMaxMemoryMB = message.m;
+    worker.idleSince = Date.now();
+    if (message.body && message.body.length > 0) this.ctx.emitLines(this.spec.name, message.body);
   }
 
   /** A front worker's successful request that wrote no output: its START, END and REPORT lines, its stats. */

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogStore } from '../../src/daemon/log-store.js';
+import { quietLineWriter } from '../../src/engine/log-line.js';
 import { tempDir } from './helpers.js';
 
 const target = { service: 'svc', stage: 'dev', key: 'a' };
@@ -119,6 +120,53 @@ describe('log store', () => {
     expect(total2).toBeLessThanOrEqual(8192);
     expect(logs.query(target).at(-1)!.message).toMatch(/^burst 499 /);
     logs.close();
+  });
+
+  it("stores a front worker's quiet invocation lines as they come, the same text as the records they stand for", () => {
+    const logs = new LogStore({ root: tmp.dir });
+    logs.setTarget('svc-dev-a', target);
+    const followed: string[] = [];
+    logs.follow(target, undefined, (line) => followed.push(line.message));
+    const line = quietLineWriter('svc-dev-a', 'v"3', 128);
+    const ids = ['0f5e1c1a-6b3e-4c43-9f2e-000000000001', '0f5e1c1a-6b3e-4c43-9f2e-000000000002'];
+    logs.appendLines('svc-dev-a', Buffer.from(line(5, ids[0], 1.5, 40) + line(6, ids[1], 0.072, 41)));
+    logs.flush();
+    const stored = readFileSync(logs.fileFor(target), 'utf8');
+    // The same text the store writes for the records themselves.
+    const twin = new LogStore({ root: join(tmp.dir, 'twin') });
+    twin.setTarget('svc-dev-a', target);
+    [
+      { timestamp: 5, id: ids[0], durationMs: 1.5, billedDurationMs: 2, maxMemoryUsedMB: 40 },
+      { timestamp: 6, id: ids[1], durationMs: 0.072, billedDurationMs: 1, maxMemoryUsedMB: 41 },
+    ].forEach((r) =>
+      twin.append({
+        timestamp: r.timestamp,
+        function: 'svc-dev-a',
+        version: 'v"3',
+        requestId: r.id,
+        message: `START RequestId: ${r.id} Version: v"3`,
+        invocation: {
+          durationMs: r.durationMs,
+          billedDurationMs: r.billedDurationMs,
+          memorySize: 128,
+          maxMemoryUsedMB: r.maxMemoryUsedMB,
+        },
+      }),
+    );
+    twin.flush();
+    expect(stored).toBe(readFileSync(twin.fileFor(target), 'utf8'));
+    const expected = [
+      `START RequestId: ${ids[0]} Version: v"3`,
+      `END RequestId: ${ids[0]}`,
+      `REPORT RequestId: ${ids[0]}\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB`,
+      `START RequestId: ${ids[1]} Version: v"3`,
+      `END RequestId: ${ids[1]}`,
+      `REPORT RequestId: ${ids[1]}\tDuration: 0.07 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 41 MB`,
+    ];
+    expect(logs.query(target).map((l) => l.message)).toEqual(expected);
+    expect(followed).toEqual(expected);
+    logs.close();
+    twin.close();
   });
 
   it('follow pushes new matching lines', () => {

@@ -74,6 +74,37 @@ function linesOf(logs: LogRecord[], requestId: string): string[] {
 }
 
 describe('a worker serving connections itself', () => {
+  it('logs quiet requests: as records, or as stored lines to a listener that takes lines', async () => {
+    const spec = nodeSpec('front.handler');
+    const { engine, base, logs } = await start(spec);
+    const lineBatches: { name: string; text: string }[] = [];
+    const recordsOfLinesListener: LogRecord[] = [];
+    engine.onLog((r) => recordsOfLinesListener.push(r), {
+      lines: (name, text) => lineBatches.push({ name, text: text.toString('utf8') }),
+    });
+    const agent = keepAlive();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await get(base, '/f', agent);
+      ids.push((JSON.parse(r.text) as { requestId: string }).requestId);
+    }
+    // A listener of records gets each request's START, END and REPORT; the first one's REPORT has its init.
+    for (const id of ids) expect(await waitFor(() => linesOf(logs, id).length === 3)).toBe(true);
+    expect(linesOf(logs, ids[0])[2]).toMatch(/\tInit Duration: /);
+    expect(linesOf(logs, ids[3])[2]).toMatch(/^REPORT RequestId: .*\tDuration: [\d.]+ ms\tBilled Duration: 1 ms\t/);
+    // The one taking lines gets the later ones as one JSON line each, the first (with its init) as a record.
+    const stored = lineBatches.flatMap((b) =>
+      b.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as LogRecord),
+    );
+    expect(lineBatches.every((b) => b.name === spec.name)).toBe(true);
+    expect(stored.map((r) => r.requestId)).toEqual(ids.slice(1));
+    expect(stored.every((r) => r.invocation !== undefined && r.message.startsWith('START RequestId: '))).toBe(true);
+    expect(recordsOfLinesListener.map((r) => r.requestId)).toEqual([ids[0]]);
+  });
+
   it('answers a keep-alive connection, with the request id in the headers, the event and the logs', async () => {
     const { engine, base, logs } = await start(nodeSpec('front.handler'));
     const agent = keepAlive();
