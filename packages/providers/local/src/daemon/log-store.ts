@@ -125,8 +125,13 @@ export class LogStore {
     if (this.#followers.size === 0) return;
     for (const text of lines.toString('utf8').split('\n')) {
       if (text === '') continue;
-      for (const line of storedLines(JSON.parse(text) as StoredLogLine & { invocation?: InvocationReport }))
-        this.#notify(file, line);
+      let record: StoredLogLine & { invocation?: InvocationReport };
+      try {
+        record = JSON.parse(text) as StoredLogLine & { invocation?: InvocationReport };
+      } catch {
+        continue; // not a line of ours (the worker runs user code): stored, skipped when read, as in query()
+      }
+      for (const line of storedLines(record)) this.#notify(file, line);
     }
   }
 

@@ -28,6 +28,13 @@ export function quietLineWriter(functionName: string, version: string, memorySiz
 /** Records of stored lines (for a log listener that takes records): one per line. */
 export function parseStoredLines(lines: Buffer): LogRecord[] {
   const records: LogRecord[] = [];
-  for (const text of lines.toString('utf8').split('\n')) if (text !== '') records.push(JSON.parse(text) as LogRecord);
+  for (const text of lines.toString('utf8').split('\n')) {
+    if (text === '') continue;
+    try {
+      records.push(JSON.parse(text) as LogRecord);
+    } catch {
+      // Not a line of ours (the worker runs user code, which could write to its channel): skipped.
+    }
+  }
   return records;
 }

@@ -169,6 +169,19 @@ describe('log store', () => {
     twin.close();
   });
 
+  it('skips a line of a batch that is not JSON, for followers and when read', () => {
+    const logs = new LogStore({ root: tmp.dir });
+    logs.setTarget('svc-dev-a', target);
+    const followed: string[] = [];
+    logs.follow(target, 'START', (line) => followed.push(line.message));
+    const line = quietLineWriter('svc-dev-a', '1', 128);
+    logs.appendLines('svc-dev-a', Buffer.from(`${line(1, 'id-1', 1, 40)}not json\n${line(2, 'id-2', 1, 40)}`));
+    const expected = ['START RequestId: id-1 Version: 1', 'START RequestId: id-2 Version: 1'];
+    expect(followed).toEqual(expected);
+    expect(logs.query({ ...target, filter: 'START' }).map((l) => l.message)).toEqual(expected);
+    logs.close();
+  });
+
   it('follow pushes new matching lines', () => {
     const logs = new LogStore({ root: tmp.dir });
     logs.setTarget('svc-dev-a', target);
