@@ -328,7 +328,8 @@ describe('a worker serving connections itself', () => {
   });
 
   it('starts a worker to serve a connection opened while the function is scaled to zero', async () => {
-    const { engine, base } = await start(nodeSpec('front.handler', { keepWarmMs: 200 }), { reapIntervalMs: 20 });
+    // Kept warm long enough that the new worker is not reaped again before the check, on a loaded machine too.
+    const { engine, base } = await start(nodeSpec('front.handler', { keepWarmMs: 1500 }), { reapIntervalMs: 20 });
     const first = keepAlive();
     expect((await get(base, '/f', first)).status).toBe(200);
     first.destroy();
