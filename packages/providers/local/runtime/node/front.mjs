@@ -60,8 +60,8 @@ export function createFront(deps) {
   }
 
   function onRequest(req, res) {
-    req.socket[STATE].pending++;
     const socket = req.socket;
+    socket[STATE].pending++;
     const requestId = nextRequestId();
     const time = Date.now();
     const declared = req.headers['content-length'];

@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expandLogRecord } from '../engine/lambda-format.js';
+import { PLAIN_REQUEST_ID, parseStoredLines } from '../engine/log-line.js';
 import type { InvocationReport, LogRecord } from '../engine/types.js';
 import type { StoredLogLine } from './protocol.js';
 
@@ -56,7 +57,6 @@ function storedLines(record: LogRecord | (StoredLogLine & { invocation?: Invocat
 }
 
 /** A request id JSON needs no escaping for (what the engine makes: a UUID). */
-const PLAIN_ID = /^[0-9A-Za-z-]+$/;
 
 function safeSegment(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -123,16 +123,8 @@ export class LogStore {
     this.#open(file).pending.push(lines);
     this.#scheduleFlush();
     if (this.#followers.size === 0) return;
-    for (const text of lines.toString('utf8').split('\n')) {
-      if (text === '') continue;
-      let record: StoredLogLine & { invocation?: InvocationReport };
-      try {
-        record = JSON.parse(text) as StoredLogLine & { invocation?: InvocationReport };
-      } catch {
-        continue; // not a line of ours (the worker runs user code): stored, skipped when read, as in query()
-      }
-      for (const line of storedLines(record)) this.#notify(file, line);
-    }
+    // A line that is not JSON is stored, and skipped when read (as in query()).
+    for (const record of parseStoredLines(lines)) for (const line of storedLines(record)) this.#notify(file, line);
   }
 
   /** Store one record (from the engine or from the daemon itself). */
@@ -141,7 +133,11 @@ export class LogStore {
     const { timestamp, version, requestId, message } = record;
     // The same text as JSON.stringify of a StoredLogLine, built without the object and with the parts that repeat
     // (function, version; request ids are plain UUIDs) not escaped again for every line: three per invocation.
-    const id = requestId ? (PLAIN_ID.test(requestId) ? `"${requestId}"` : JSON.stringify(requestId)) : undefined;
+    const id = requestId
+      ? PLAIN_REQUEST_ID.test(requestId)
+        ? `"${requestId}"`
+        : JSON.stringify(requestId)
+      : undefined;
     // An invocation record (its START, END and REPORT lines) stays one line, expanded when read.
     const invocation = record.invocation ? `,"invocation":${JSON.stringify(record.invocation)}` : '';
     const text = `{"timestamp":${timestamp}${this.#functionAndVersion(record.function, version)}${id ? `,"requestId":${id}` : ''},"message":${JSON.stringify(message)}${invocation}}\n`;

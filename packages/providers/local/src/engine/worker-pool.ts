@@ -400,10 +400,15 @@ export class VersionPool {
   /** A front worker's quiet requests with their log lines (runtime/node/bootstrap.mjs): stats, then the lines. */
   private recordQuietLines(worker: WorkerProcess, message: Extract<FrontMessage, { t: 'quiet' }>): void {
     for (const d of message.d) this.noteHandlerMs(d);
-    worker.fresh = false;
-    worker.lastMaxMemoryMB = message.m;
-    worker.idleSince = Date.now();
+    this.noteQuietRun(worker, message.m);
     if (message.body && message.body.length > 0) this.ctx.emitLines(this.spec.name, message.body);
+  }
+
+  /** A front worker reported quiet requests: it is warm (not fresh any more) and idle as of now. */
+  private noteQuietRun(worker: WorkerProcess, maxMemoryMB: number): void {
+    worker.fresh = false;
+    worker.lastMaxMemoryMB = maxMemoryMB;
+    worker.idleSince = Date.now();
   }
 
   /** A front worker's successful request that wrote no output: its START, END and REPORT lines, its stats. */
@@ -412,9 +417,7 @@ export class VersionPool {
     const durationMs = r.d ?? 0;
     this.noteHandlerMs(durationMs);
     const initDurationMs = worker.fresh ? worker.initDurationMs : undefined;
-    worker.fresh = false;
-    worker.lastMaxMemoryMB = r.m;
-    worker.idleSince = Date.now();
+    this.noteQuietRun(worker, r.m);
     if (!this.ctx.hasLogListeners()) return;
     // One record for its three lines (see LogRecord.invocation): stored in one line, expanded when read.
     this.ctx.emit({
