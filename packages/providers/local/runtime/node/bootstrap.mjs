@@ -6,7 +6,7 @@
 // An `http` frame carries an HTTP request: the event is built here and the result mapped to the response here
 // (http-adapter.mjs), so the engine forwards bytes and writes bytes.
 import net from 'node:net';
-import { loadHandler, runHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
+import { invokeHandler, loadHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
 import { buildHttpEvent, mapHttpResult } from './http-adapter.mjs';
 
 const channel = new net.Socket({ fd: 3, readable: true, writable: true });
@@ -45,7 +45,7 @@ function uncork() {
 const LAZY_FLUSH_MS = 2;
 /**
  * Frames waiting to leave, encoded together when they do (one buffer and one write for all): JSON texts, and
- * `{ json, bytes }` for a frame with bytes.
+ * `{ json, bytes, whole }` for a quiet frame (`bytes`: its lines, a view of the buffer `whole`).
  */
 let lazy = [];
 let lazyTimer = null;
@@ -59,9 +59,29 @@ function writeLazy(json) {
   lazy.push(json);
   lazyTimer ??= setTimeout(flushLazy, LAZY_FLUSH_MS);
 }
+/** Room for this many bytes of quiet lines to start with: a few dozen requests' worth. */
+const QUIET_BYTES = 16 * 1024;
+/** The bytes of the last quiet frame written, for the next one. */
+let spareQuietBytes = null;
 function addQuiet(line, requestId, ms, maxMemoryMB) {
-  quiet ??= { lines: '', durations: [], last: '', maxMemoryMB: 0 };
-  quiet.lines += line;
+  if (quiet === null) {
+    quiet = {
+      bytes: spareQuietBytes ?? Buffer.allocUnsafe(QUIET_BYTES),
+      length: 0,
+      durations: [],
+      last: '',
+      maxMemoryMB: 0,
+    };
+    spareQuietBytes = null;
+  }
+  // Written into bytes line by line: one long string of all lines would be flattened, measured and copied
+  // again when the frame is encoded (a few percent of a short request's cost).
+  if (quiet.length + line.length * 3 > quiet.bytes.length) {
+    const grown = Buffer.allocUnsafe(Math.max(quiet.bytes.length * 2, quiet.length + line.length * 3));
+    quiet.bytes.copy(grown, 0, 0, quiet.length);
+    quiet.bytes = grown;
+  }
+  quiet.length += quiet.bytes.write(line, quiet.length);
   quiet.durations.push(ms);
   quiet.last = requestId;
   quiet.maxMemoryMB = maxMemoryMB;
@@ -73,9 +93,11 @@ function sealQuiet() {
   quiet = null;
   lazy.push({
     json: `{"t":"quiet","d":[${q.durations.join(',')}],"m":${q.maxMemoryMB},"last":"${q.last}"}`,
-    bytes: q.lines,
+    bytes: q.bytes.subarray(0, q.length),
+    whole: q.bytes,
   });
 }
+/** Encodes the waiting frames into one buffer and writes it. A frame's `bytes` are a string or a Buffer. */
 function flushLazy() {
   if (lazyTimer !== null) clearTimeout(lazyTimer);
   lazyTimer = null;
@@ -85,7 +107,7 @@ function flushLazy() {
   let size = 0;
   const lengths = entries.map((e) => {
     const n = typeof e === 'string' ? Buffer.byteLength(e, 'utf8') : Buffer.byteLength(e.json, 'utf8');
-    size += typeof e === 'string' ? 4 + n : 9 + n + Buffer.byteLength(e.bytes, 'utf8');
+    size += typeof e === 'string' ? 4 + n : 9 + n + e.bytes.length;
     return n;
   });
   const frames = Buffer.allocUnsafe(size);
@@ -98,7 +120,8 @@ function flushLazy() {
       at += 4 + lengths[i];
       continue;
     }
-    const bytes = frames.write(e.bytes, at + 9 + lengths[i], 'utf8');
+    const bytes = e.bytes.copy(frames, at + 9 + lengths[i]);
+    spareQuietBytes = e.whole;
     frames.writeUInt32BE(5 + lengths[i] + bytes, at);
     frames[at + 4] = 1;
     frames.writeUInt32BE(lengths[i], at + 5);
@@ -216,44 +239,41 @@ async function onLoad(msg) {
 
 /**
  * Runs one invocation: the event (or, for an HTTP request, the event built from it), the handler, and for an
- * HTTP request the response mapped from its result. Never rejects.
- * `{ outcome: { ok, result | error }, response (HTTP, undefined when malformed), ms }`.
+ * HTTP request the response mapped from its result. Calls `done(outcome, response, ms)` once: `outcome`
+ * `{ ok, result | error }`, `response` (HTTP; undefined when malformed), `ms` the handler's run time. A callback
+ * (not a promise) so that a short request's answer leaves from the handler's settlement.
  */
-async function execute(id, deadline, http, body, event, clientContext) {
+function execute(id, deadline, http, body, event, clientContext, done) {
   current = id;
   const t0 = performance.now();
-  let outcome;
-  try {
-    outcome = await runHandler(
-      handler,
-      http ? buildHttpEvent(http, body) : event,
-      meta,
-      id,
-      deadline,
-      clientContext,
-      hooks,
-    );
-  } catch (err) {
-    outcome = { ok: false, error: toErrorPayload(err) };
-  }
-  current = null;
-  const ms = performance.now() - t0;
-  let response;
-  if (outcome.ok && http) {
-    try {
-      response = mapHttpResult(http.v, outcome.result);
-    } catch (err) {
-      outcome = {
-        ok: false,
-        error: {
-          errorType: 'Runtime.MarshalError',
-          errorMessage: `Unable to stringify response body: ${err && err.message}`,
-          stackTrace: [],
-        },
-      };
+  const settled = (outcome) => {
+    current = null;
+    const ms = performance.now() - t0;
+    let response;
+    if (outcome.ok && http) {
+      try {
+        response = mapHttpResult(http.v, outcome.result);
+      } catch (err) {
+        outcome = {
+          ok: false,
+          error: {
+            errorType: 'Runtime.MarshalError',
+            errorMessage: `Unable to stringify response body: ${err && err.message}`,
+            stackTrace: [],
+          },
+        };
+      }
     }
+    done(outcome, response, ms);
+  };
+  let input;
+  try {
+    input = http ? buildHttpEvent(http, body) : event;
+  } catch (err) {
+    settled({ ok: false, error: toErrorPayload(err) });
+    return;
   }
-  return { outcome, response, ms };
+  invokeHandler(handler, input, meta, id, deadline, clientContext, hooks, settled);
 }
 
 function sendFailure(id, error, ms) {
@@ -264,7 +284,11 @@ async function onInvoke(msg) {
   // The timeout runs from here: an invocation may have waited in the channel behind the previous one.
   const deadline = msg.deadline ?? Date.now() + msg.timeoutMs;
   const http = msg.t === 'http' ? msg.r : null;
-  const { outcome, response, ms } = await execute(msg.id, deadline, http, msg.body, msg.event, msg.clientContext);
+  const { outcome, response, ms } = await new Promise((resolve) =>
+    execute(msg.id, deadline, http, msg.body, msg.event, msg.clientContext, (o, r, t) =>
+      resolve({ outcome: o, response: r, ms: t }),
+    ),
+  );
   invoked = true;
   const d = ms.toFixed(3);
   if (outcome.ok && http) {
@@ -313,8 +337,11 @@ let quietLine = null;
 let invoked = false;
 let currentCid = null;
 
-/** Runs one request of a connection; resolves with the response (undefined: malformed) or null (handler error). */
-async function runDirect(request, body, cid, timeoutMs) {
+/**
+ * Runs one request of a connection, then calls `answer(response)`: the response, undefined when malformed, null
+ * when the handler failed. Not called for a request past its timeout (the engine answers it).
+ */
+function runDirect(request, body, cid, timeoutMs, answer) {
   directBusy = true;
   currentCid = cid;
   // Before the handler runs: a handler that never returns must still be timed out by the engine. No message
@@ -323,31 +350,30 @@ async function runDirect(request, body, cid, timeoutMs) {
   const outBefore = outBytes;
   const errBefore = errBytes;
   directState.begin(request.id, cid, started);
-  const { outcome, response, ms } = await execute(request.id, started + timeoutMs, request, body);
-  if (Date.now() - started >= timeoutMs) {
+  execute(request.id, started + timeoutMs, request, body, undefined, undefined, (outcome, response, ms) => {
     // Past its timeout: the engine answers it (504) and replaces this worker. Answering here too could put two
     // answers on the connection; the state file still says it runs, so the engine will.
-    return new Promise(() => {});
-  }
-  directState.end();
-  directBusy = false;
-  currentCid = null;
-  const d = Number(ms.toFixed(3));
-  const m = maxRssMB(ms);
-  // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration the
-  // engine measured): its log line as stored. Anything else: its result, for the engine to log.
-  if (outcome.ok && outBytes === outBefore && errBytes === errBefore && invoked) {
-    addQuiet(quietLine(started, request.id, d, m), request.id, d, m);
-  } else {
-    // The request id is the front's own (a UUID: nothing to escape).
-    const head = `{"t":"result","id":"${request.id}","cid":${cid},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;
-    if (outcome.ok) writeLazy(`${head},"ok":true}`);
-    else writeLazy(`${head},"ok":false,"error":${JSON.stringify(outcome.error)}}`);
-  }
-  invoked = true;
-  // Frames that arrived while this ran wait no longer.
-  if (inbox.length > 0 && !draining) void drainInbox();
-  return outcome.ok ? response : null;
+    if (Date.now() - started >= timeoutMs) return;
+    directState.end();
+    directBusy = false;
+    currentCid = null;
+    const d = Number(ms.toFixed(3));
+    const m = maxRssMB(ms);
+    // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration
+    // the engine measured): its log line as stored. Anything else: its result, for the engine to log.
+    if (outcome.ok && outBytes === outBefore && errBytes === errBefore && invoked) {
+      addQuiet(quietLine(started, request.id, d, m), request.id, d, m);
+    } else {
+      // The request id is the front's own (a UUID: nothing to escape).
+      const head = `{"t":"result","id":"${request.id}","cid":${cid},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;
+      if (outcome.ok) writeLazy(`${head},"ok":true}`);
+      else writeLazy(`${head},"ok":false,"error":${JSON.stringify(outcome.error)}}`);
+    }
+    invoked = true;
+    answer(outcome.ok ? response : null);
+    // Frames that arrived while this ran wait no longer.
+    if (inbox.length > 0 && !draining) void drainInbox();
+  });
 }
 
 async function onFront(msg) {

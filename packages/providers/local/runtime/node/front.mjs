@@ -27,7 +27,7 @@ class ConnectionState {
 
 /**
  * `deps`: send(obj) and sendWithBytes(json, bytes) write frames to the engine; idle() says whether a request
- * may run now; runDirect(request, body, cid, timeoutMs) runs one and resolves with its response (undefined:
+ * may run now; runDirect(request, body, cid, timeoutMs, answer) runs one and calls answer(response) (undefined:
  * malformed, null: the handler failed).
  */
 export function createFront(deps) {
@@ -129,7 +129,7 @@ export function createFront(deps) {
       stage: route.stage,
       params: match.pathParameters,
     };
-    deps.runDirect(request, body, req.socket[STATE].cid, config.timeoutMs).then((response) => {
+    deps.runDirect(request, body, req.socket[STATE].cid, config.timeoutMs, (response) => {
       if (res.destroyed) return;
       const cors = route.cors;
       const origin = cors ? req.headers.origin : undefined;
@@ -138,7 +138,12 @@ export function createFront(deps) {
         return;
       }
       const headers = cors ? withCorsHeaders(response.headers, cors, origin) : response.headers;
-      answer(res, response.statusCode, addGatewayHeaders(headers, requestId, response.body), response.body);
+      answer(
+        res,
+        response.statusCode,
+        addGatewayHeaders(headers, requestId, response.body, route.payloadVersion),
+        response.body,
+      );
     });
   }
 

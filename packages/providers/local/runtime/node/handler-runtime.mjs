@@ -163,43 +163,56 @@ function decodeClientContext(b64) {
  * undoes a pending `onEmptyLoop`.
  */
 export function runHandler(fn, event, meta, requestId, deadline, clientContext, hooks) {
-  return new Promise((resolve) => {
-    let settled = false;
-    let pendingResult;
-    const finish = (err, result) => {
-      if (settled) return;
-      settled = true;
-      if (hooks) hooks.cancelEmptyLoop();
-      if (err !== undefined && err !== null) resolve({ ok: false, error: toErrorPayload(err) });
-      else resolve({ ok: true, result });
-    };
-    const settle = (err, result) => finish(err, result);
-    const context = createContext(meta, requestId, deadline, clientContext, settle);
-    const callback = (err, result) => {
-      if (settled || pendingResult) return;
-      if (hooks && context.callbackWaitsForEmptyEventLoop) {
-        pendingResult = { err: err ?? undefined, result };
-        hooks.onEmptyLoop(() => finish(pendingResult.err, pendingResult.result));
-      } else finish(err ?? undefined, result);
-    };
-    let ret;
-    try {
-      ret = fn.length >= 3 ? fn(event, context, callback) : fn(event, context);
-    } catch (err) {
-      finish(err === undefined || err === null ? new Error(String(err)) : err, undefined);
-      return;
-    }
-    if (ret && typeof ret.then === 'function') {
-      ret.then(
-        (result) => finish(undefined, result),
-        (err) => finish(err === undefined || err === null ? new Error(String(err)) : err, undefined),
-      );
-    } else if (fn.length < 3) {
-      if (ret !== undefined) finish(undefined, ret);
-      else if (hooks) hooks.onEmptyLoop(() => finish(undefined, null));
-      else setImmediate(() => finish(undefined, null));
-    }
-  });
+  return new Promise((resolve) => invokeHandler(fn, event, meta, requestId, deadline, clientContext, hooks, resolve));
+}
+
+/**
+ * `runHandler` with a callback: `onSettled(outcome)` is called once, with what `runHandler` resolves with.
+ * The worker's hot path uses it: a short request's answer is written from the handler's own settlement, not
+ * several promise jobs later. A settlement during the handler's synchronous run is passed on in a microtask,
+ * so that `onSettled` never runs inside the handler's call (an error it throws is not the handler's).
+ */
+export function invokeHandler(fn, event, meta, requestId, deadline, clientContext, hooks, onSettled) {
+  let settled = false;
+  let inCall = true;
+  let pendingResult;
+  const finish = (err, result) => {
+    if (settled) return;
+    settled = true;
+    if (hooks) hooks.cancelEmptyLoop();
+    const outcome =
+      err !== undefined && err !== null ? { ok: false, error: toErrorPayload(err) } : { ok: true, result };
+    if (inCall) queueMicrotask(() => onSettled(outcome));
+    else onSettled(outcome);
+  };
+  const settle = (err, result) => finish(err, result);
+  const context = createContext(meta, requestId, deadline, clientContext, settle);
+  const callback = (err, result) => {
+    if (settled || pendingResult) return;
+    if (hooks && context.callbackWaitsForEmptyEventLoop) {
+      pendingResult = { err: err ?? undefined, result };
+      hooks.onEmptyLoop(() => finish(pendingResult.err, pendingResult.result));
+    } else finish(err ?? undefined, result);
+  };
+  let ret;
+  try {
+    ret = fn.length >= 3 ? fn(event, context, callback) : fn(event, context);
+  } catch (err) {
+    finish(err === undefined || err === null ? new Error(String(err)) : err, undefined);
+    return;
+  } finally {
+    inCall = false;
+  }
+  if (ret && typeof ret.then === 'function') {
+    ret.then(
+      (result) => finish(undefined, result),
+      (err) => finish(err === undefined || err === null ? new Error(String(err)) : err, undefined),
+    );
+  } else if (fn.length < 3) {
+    if (ret !== undefined) finish(undefined, ret);
+    else if (hooks) hooks.onEmptyLoop(() => finish(undefined, null));
+    else setImmediate(() => finish(undefined, null));
+  }
 }
 
 /** JSON for the response: `undefined` becomes `null` as on Lambda; unserialisable results are an error. */
