@@ -125,10 +125,17 @@ afterAll(async () => {
   await engine?.close();
 });
 
-function expectRequestId(r: Reply) {
-  const id = r.headers['x-amzn-requestid'];
+/**
+ * The request id of an answer, in its API's header: `x-amzn-requestid` for a REST api's route (1.0),
+ * `apigw-requestid` for an HTTP API's (2.0), and both for the gateway's own answers (no payload version).
+ */
+function expectRequestId(r: Reply, payloadVersion?: '1.0' | '2.0') {
+  const rest = r.headers['x-amzn-requestid'];
+  const httpApi = r.headers['apigw-requestid'];
+  const id = payloadVersion === '2.0' ? httpApi : rest;
   expect(id).toMatch(/^[0-9a-f-]{36}$/);
-  expect(r.headers['apigw-requestid']).toBe(id);
+  if (payloadVersion === undefined) expect(httpApi).toBe(id);
+  else expect(payloadVersion === '2.0' ? rest : httpApi).toBeUndefined();
   return id as string;
 }
 
@@ -200,7 +207,7 @@ describe('REST (payload 1.0)', () => {
       headers: { 'X-Custom': 'v1', 'User-Agent': 'vitest-agent' },
     });
     expect(r.status).toBe(200);
-    const id = expectRequestId(r);
+    const id = expectRequestId(r, '1.0');
     const e = r.json();
     expect(e).toMatchObject({
       resource: '/users/{id}',
@@ -273,7 +280,7 @@ describe('HTTP API (payload 2.0)', () => {
       headers: { 'X-Repeat': ['a', 'b'], Cookie: 'c1=v1; c2=v2', 'User-Agent': 'ua-test' },
     });
     expect(r.status).toBe(200);
-    const id = expectRequestId(r);
+    const id = expectRequestId(r, '2.0');
     const e = r.json();
     expect(e).toMatchObject({
       version: '2.0',

@@ -88,7 +88,7 @@ describe.skipIf(!hasPython)('python runtime (needs python3 on PATH)', () => {
       const res = await fetch(`${url}/py/a/b?x=1`);
       expect(res.status).toBe(201);
       expect(res.headers.get('x-runtime')).toBe('python');
-      expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('apigw-requestid')).toMatch(/^[0-9a-f-]{36}$/);
       expect(await res.text()).toBe('/py/a/b');
     } finally {
       await api.close();

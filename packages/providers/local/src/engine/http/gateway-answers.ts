@@ -1,18 +1,20 @@
 import type { RawResponse } from '../types.js';
 
 /**
- * Adds the headers API Gateway puts on every answer: the request id (both names) and the body's length.
- * Returns `headers`, `[name, value, ...]`, changed in place.
+ * Adds the headers API Gateway puts on every answer: the request id and the body's length. The request id's
+ * header is the API's: an HTTP API (`httpApi`, payload 2.0) sends `apigw-requestid`, a REST API (`http`, 1.0)
+ * `x-amzn-requestid`. `payloadVersion` undefined (an answer for no known route: the client may have meant
+ * either): both. Returns `headers`, `[name, value, ...]`, changed in place.
  */
-export function addGatewayHeaders(headers: string[], requestId: string, body: Buffer | string): string[] {
-  headers.push(
-    'x-amzn-requestid',
-    requestId,
-    'apigw-requestid',
-    requestId,
-    'content-length',
-    String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
-  );
+export function addGatewayHeaders(
+  headers: string[],
+  requestId: string,
+  body: Buffer | string,
+  payloadVersion?: '1.0' | '2.0',
+): string[] {
+  if (payloadVersion !== '2.0') headers.push('x-amzn-requestid', requestId);
+  if (payloadVersion !== '1.0') headers.push('apigw-requestid', requestId);
+  headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
   return headers;
 }
 

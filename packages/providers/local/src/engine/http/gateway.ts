@@ -188,9 +188,13 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     ex.send(status, addGatewayHeaders(flattenHeaders(headers), requestId, body), body);
   }
 
-  /** A handler's response: its header list goes to the socket as it is, with the gateway's own headers. */
-  function sendResponse(ex: Exchange, requestId: string, response: HttpResponse): void {
-    ex.send(response.statusCode, addGatewayHeaders(response.headers, requestId, response.body), response.body);
+  /** A handler's response: its header list goes to the socket as it is, with the route's API's own headers. */
+  function sendResponse(ex: Exchange, requestId: string, response: HttpResponse, route: HttpRoute): void {
+    ex.send(
+      response.statusCode,
+      addGatewayHeaders(response.headers, requestId, response.body, route.payloadVersion),
+      response.body,
+    );
   }
 
   function sendWithCors(
@@ -201,7 +205,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     origin: string | undefined,
   ): void {
     const headers = withCorsHeaders(response.headers, route.cors!, origin);
-    sendResponse(ex, requestId, { statusCode: response.statusCode, headers, body: response.body });
+    sendResponse(ex, requestId, { statusCode: response.statusCode, headers, body: response.body }, route);
   }
 
   function findMount(path: string): { mount: Mount; path: string } | undefined {
@@ -284,7 +288,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       const response = result.response;
       if (response !== undefined && result.functionError === undefined) {
         if (route.cors) sendWithCors(ex, request.id, response, route, ex.header('origin'));
-        else sendResponse(ex, request.id, response);
+        else sendResponse(ex, request.id, response, route);
         return;
       }
       const corsExtra: HeaderMap = {};
