@@ -85,6 +85,12 @@ const SLOW_FRONT_MS = 5;
  * otherwise send every connection opened soon after to the slower path.
  */
 const RECENT_RUNS = 15;
+/**
+ * Until this many requests have run, a handler is taken to be fast: one or two run times say little (a worker's
+ * first run is slower, more so on a busy machine), and a wrong guess costs a hop, not concurrency (a front
+ * forwards what arrives while it runs).
+ */
+const MIN_RUNS_TO_JUDGE = 3;
 
 /** The workers of one function version: one in-flight invocation per worker, scaling out to `max`. */
 export class VersionPool {
@@ -389,10 +395,10 @@ export class VersionPool {
     this.recentRuns[this.recentRunCount++ % RECENT_RUNS] = ms;
   }
 
-  /** The median of the latest run times (none yet: fast). */
+  /** The median of the latest run times (too few yet: fast). */
   private typicalHandlerMs(): number {
     const n = Math.min(this.recentRunCount, RECENT_RUNS);
-    if (n === 0) return 0;
+    if (n < MIN_RUNS_TO_JUDGE) return 0;
     const sorted = this.recentRuns.slice(0, n).sort();
     return sorted[n >> 1];
   }
