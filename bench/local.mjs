@@ -6,7 +6,7 @@
 //     with --legacy-peer-deps). The version that ran is printed: 14 serves about 1.8x the requests of 13 here.
 //   warm p99 at 10 connections <= 2x the bare server's
 //   cold start (first request, no warm worker) < 0.5x a bare `node -e 0`
-// The deployed service and the bare server are loaded in turns (BENCH_ROUNDS, default 3) and the medians
+// The deployed service and the bare server are loaded in turns (BENCH_ROUNDS, default 5) and the medians
 // compared, so that a noisy machine hits both alike. The engine alone (gateway + workers in one process, no log
 // store) is also measured, for reading changes to the engine apart from the daemon's share.
 // Servers and the load generator each run in their own process. The load generator is autocannon when it
@@ -29,7 +29,7 @@ const ENGINE = path.join(ROOT, 'packages/providers/local/dist/engine/index.js');
 const PEERS = path.join(ROOT, 'bench/peers/local');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const HELLO = `exports.handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'hello' });\n`;
 
 function makeService() {
