@@ -6,8 +6,9 @@
 //     with --legacy-peer-deps). The version that ran is printed: 14 serves about 1.8x the requests of 13 here.
 //   warm p99 at 10 connections <= 2x the bare server's
 //   cold start (first request, no warm worker) < 0.5x a bare `node -e 0`
-// The deployed service and the bare server are loaded in turns (BENCH_ROUNDS, default 5) and the medians
-// compared, so that a noisy machine hits both alike. The engine alone (gateway + workers in one process, no log
+// The deployed service, the bare server and serverless-offline are loaded in turns (BENCH_ROUNDS, default 5,
+// each round in another order), and a budget ratio is the median of the rounds' ratios, so that a noisy machine
+// hits both sides of a ratio alike. The engine alone (gateway + workers in one process, no log
 // store) is also measured, for reading changes to the engine apart from the daemon's share.
 // Servers and the load generator each run in their own process. The load generator is autocannon when it
 // installs under bench/peers/local, else a small keep-alive generator in this file (same one for every target).
@@ -321,23 +322,42 @@ async function measureDeployedAgainstBare() {
       offline.pause();
     }
     const samples = { bare: [], deployed: [], offline: [] };
-    for (let i = 0; i < ROUNDS; i++) {
-      samples.bare.push(runLoad(bareUrl, SECONDS));
-      samples.deployed.push(runLoad(url, SECONDS));
-      if (offline) {
+    const loaders = {
+      bare: () => runLoad(bareUrl, SECONDS),
+      deployed: () => runLoad(url, SECONDS),
+      offline: () => {
         offline.resume();
-        samples.offline.push(runLoad(offline.url, SECONDS));
+        const r = runLoad(offline.url, SECONDS);
         offline.pause();
-      }
+        return r;
+      },
+    };
+    const targets = offline ? ['bare', 'deployed', 'offline'] : ['bare', 'deployed'];
+    for (let i = 0; i < ROUNDS; i++) {
+      // Each round in another order, so that no target always follows the same one.
+      const order = targets.map((_, k) => targets[(k + i) % targets.length]);
+      for (const t of order) samples[t].push(loaders[t]());
     }
+    // Budget ratios are the medians of each round's ratios: the targets of a round ran within seconds of each
+    // other, under the same machine load, which a ratio of separate medians would not hold to.
+    const perRound = (f) => samples.bare.map((_, i) => f(i));
+    const ratios = {
+      throughput: perRound((i) => samples.deployed[i].rps / samples.bare[i].rps),
+      p99: perRound((i) => samples.deployed[i].p99 / samples.bare[i].p99),
+      offline: offline ? perRound((i) => samples.deployed[i].rps / samples.offline[i].rps) : undefined,
+    };
     const result = {
       bare: medianLoad(samples.bare),
       deployed: medianLoad(samples.deployed),
       offline: offline ? medianLoad(samples.offline) : undefined,
+      ratios,
     };
     printLoad(`bare node:http hello (median of ${ROUNDS})`, result.bare);
     printLoad(`skyrun deploy (median of ${ROUNDS})`, result.deployed);
     if (result.offline) printLoad(`${offline.label} (median of ${ROUNDS})`, result.offline);
+    const list = (values) => values.map((v) => v.toFixed(2)).join(' ');
+    console.log(`rounds: skyrun / bare ${list(ratios.throughput)}; p99 / bare ${list(ratios.p99)}`);
+    if (ratios.offline) console.log(`rounds: skyrun / serverless-offline ${list(ratios.offline)}`);
     return result;
   } finally {
     await offline?.stop();
@@ -461,7 +481,7 @@ async function main() {
     `local: ${CONNECTIONS} connections, ${SECONDS} s per target, load generator: ${autocannonBin() ? 'autocannon (latency histogram in µs)' : 'built-in keep-alive client (hrtime per request)'}`,
   );
   const self = process.argv[1];
-  const { bare, deployed: sky, offline } = await measureDeployedAgainstBare();
+  const { bare, deployed: sky, offline, ratios } = await measureDeployedAgainstBare();
   const engineOnly = await measureServer(
     'engine alone (no daemon)',
     [process.execPath, self, 'serve-skyrun'],
@@ -483,8 +503,8 @@ async function main() {
     `${'skyrun cold start (request)'.padEnd(30)} ${cold.toFixed(1).padStart(8)} ms   (init duration ${init.toFixed(1)} ms)`,
   );
   console.log('');
-  budget('throughput: skyrun deploy / bare', sky.rps / bare.rps, 0.5, 'above');
-  budget('warm p99: skyrun deploy / bare', sky.p99 / bare.p99, 2);
+  budget('throughput: skyrun deploy / bare', median(ratios.throughput), 0.5, 'above');
+  budget('warm p99: skyrun deploy / bare', median(ratios.p99), 2);
   console.log(`${'engine alone: throughput / bare'.padEnd(44)} ${(engineOnly.rps / bare.rps).toFixed(2).padStart(6)}x`);
   if (baseline) {
     console.log(
@@ -495,7 +515,7 @@ async function main() {
     );
   }
   budget('cold start: skyrun / node -e 0', cold / nodeE0, 0.5);
-  if (offline) budget('throughput: skyrun / serverless-offline', sky.rps / offline.rps, 10, 'above');
+  if (offline) budget('throughput: skyrun / serverless-offline', median(ratios.offline), 10, 'above');
   if (sky.errors > 0) console.log(`skyrun: ${sky.errors} errors during load`);
 }
 
