@@ -50,8 +50,8 @@ const LAZY_FLUSH_MS = 2;
 let lazy = [];
 let lazyTimer = null;
 /**
- * Quiet requests (successes that wrote nothing) since the last frame: their log lines as the log store keeps
- * them (engine/log-line.ts), so that the engine appends them as they are, with one `quiet` frame for all.
+ * Quiet requests (successes that wrote nothing) since the last frame: their batch log line as the log store keeps
+ * it (engine/log-line.ts), so that the engine appends it as it is, with one `quiet` frame for all.
  */
 let quiet = null;
 function writeLazy(json) {
@@ -59,29 +59,26 @@ function writeLazy(json) {
   lazy.push(json);
   lazyTimer ??= setTimeout(flushLazy, LAZY_FLUSH_MS);
 }
-/** Room for this many bytes of quiet lines to start with: a few dozen requests' worth. */
+/** Room for this many bytes of a batch line to start with: a few hundred requests' worth. */
 const QUIET_BYTES = 16 * 1024;
 /** The bytes of the last quiet frame written, for the next one. */
 let spareQuietBytes = null;
-function addQuiet(line, requestId, ms, maxMemoryMB) {
+/** `entry` is the request's entry of the batch line (quietBatch.entry). */
+function addQuiet(entry, requestId, ms, maxMemoryMB) {
   if (quiet === null) {
-    quiet = {
-      bytes: spareQuietBytes ?? Buffer.allocUnsafe(QUIET_BYTES),
-      length: 0,
-      durations: [],
-      last: '',
-      maxMemoryMB: 0,
-    };
+    const bytes = spareQuietBytes ?? Buffer.allocUnsafe(QUIET_BYTES);
     spareQuietBytes = null;
+    quiet = { bytes, length: bytes.write(quietBatch.head), durations: [], last: '', maxMemoryMB: 0 };
   }
-  // Written into bytes line by line: one long string of all lines would be flattened, measured and copied
-  // again when the frame is encoded (a few percent of a short request's cost).
-  if (quiet.length + line.length * 3 > quiet.bytes.length) {
-    const grown = Buffer.allocUnsafe(Math.max(quiet.bytes.length * 2, quiet.length + line.length * 3));
+  // Written into bytes entry by entry: one long string would be flattened, measured and copied again when the
+  // frame is encoded. Room is kept for the tail.
+  const room = entry.length * 3 + quietBatch.tail.length;
+  if (quiet.length + room > quiet.bytes.length) {
+    const grown = Buffer.allocUnsafe(Math.max(quiet.bytes.length * 2, quiet.length + room));
     quiet.bytes.copy(grown, 0, 0, quiet.length);
     quiet.bytes = grown;
   }
-  quiet.length += quiet.bytes.write(line, quiet.length);
+  quiet.length += quiet.bytes.write(entry, quiet.length);
   quiet.durations.push(ms);
   quiet.last = requestId;
   quiet.maxMemoryMB = maxMemoryMB;
@@ -91,9 +88,11 @@ function sealQuiet() {
   if (quiet === null) return;
   const q = quiet;
   quiet = null;
+  // The tail replaces the last entry's comma.
+  const length = q.length - 1 + q.bytes.write(quietBatch.tail, q.length - 1);
   lazy.push({
     json: `{"t":"quiet","d":[${q.durations.join(',')}],"m":${q.maxMemoryMB},"last":"${q.last}"}`,
-    bytes: q.bytes.subarray(0, q.length),
+    bytes: q.bytes.subarray(0, length),
     whole: q.bytes,
   });
 }
@@ -331,8 +330,8 @@ function idle() {
 
 /** The state record of the request running from a connection (direct-state.mjs), created with the front. */
 let directState = null;
-/** The stored log line of a quiet request (engine/log-line.ts), made with the front. */
-let quietLine = null;
+/** The format of the stored batch line of quiet requests (engine/log-line.ts), made with the front. */
+let quietBatch = null;
 /** This worker ran an invocation already (its first one's REPORT has the init duration: the engine logs it). */
 let invoked = false;
 let currentCid = null;
@@ -362,7 +361,7 @@ function runDirect(request, body, cid, timeoutMs, answer) {
     // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration
     // the engine measured): its log line as stored. Anything else: its result, for the engine to log.
     if (outcome.ok && outBytes === outBefore && errBytes === errBefore && invoked) {
-      addQuiet(quietLine(started, request.id, d, m), request.id, d, m);
+      addQuiet(quietBatch.entry(started, request.id, d, m), request.id, d, m);
     } else {
       // The request id is the front's own (a UUID: nothing to escape).
       const head = `{"t":"result","id":"${request.id}","cid":${cid},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;
@@ -378,13 +377,13 @@ function runDirect(request, body, cid, timeoutMs, answer) {
 
 async function onFront(msg) {
   if (!front) {
-    const [{ createFront }, { createDirectState }, { quietLineWriter }] = await Promise.all([
+    const [{ createFront }, { createDirectState }, { quietBatchFormat }] = await Promise.all([
       import('./front.mjs'),
       import('./direct-state.mjs'),
       import('../../dist/engine/log-line.js'),
     ]);
     directState = createDirectState(5);
-    quietLine = quietLineWriter(meta.functionName, meta.functionVersion, meta.memorySize);
+    quietBatch = quietBatchFormat(meta.functionName, meta.functionVersion, meta.memorySize);
     front = createFront({ send, sendWithBytes, idle, runDirect });
     process.on('message', (m, handle) => {
       if (m && m.t === 'conn' && handle) front.adopt(m.cid, handle);

@@ -12,7 +12,7 @@ import {
 import { dirname, join } from 'node:path';
 import { expandLogRecord } from '../engine/lambda-format.js';
 import { PLAIN_REQUEST_ID, parseStoredLines } from '../engine/log-line.js';
-import type { InvocationReport, LogRecord } from '../engine/types.js';
+import type { LogRecord } from '../engine/types.js';
 import type { StoredLogLine } from './protocol.js';
 
 /** Where a deployed function's lines go. */
@@ -46,7 +46,7 @@ interface OpenFile {
 
 const DEFAULT_RETENTION = 10 * 1024 * 1024;
 /** The lines a record stands for: itself, or an invocation's START, END and REPORT lines. */
-function storedLines(record: LogRecord | (StoredLogLine & { invocation?: InvocationReport })): StoredLogLine[] {
+function storedLines(record: LogRecord): StoredLogLine[] {
   const { timestamp, version, requestId } = record;
   const fn = record.function;
   return expandLogRecord(record).map((message) =>
@@ -55,8 +55,6 @@ function storedLines(record: LogRecord | (StoredLogLine & { invocation?: Invocat
       : { timestamp, function: fn, version, message },
   );
 }
-
-/** A request id JSON needs no escaping for (what the engine makes: a UUID). */
 
 function safeSegment(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -115,8 +113,8 @@ export class LogStore {
   }
 
   /**
-   * Store lines already in the stored form (one JSON line each, newline-terminated: engine/log-line.ts), as a front
-   * worker writes them for its quiet invocations: appended as they are, parsed only for followers.
+   * Store lines already in the stored form (newline-terminated JSON: engine/log-line.ts), as a front worker writes
+   * them for its quiet invocations: appended as they are, parsed only for followers.
    */
   appendLines(functionName: string, lines: Buffer): void {
     const file = this.#fileOf(functionName);
@@ -200,14 +198,8 @@ export class LogStore {
     const out: StoredLogLine[] = [];
     for (const path of [`${file}.1`, file]) {
       if (!existsSync(path)) continue;
-      for (const text of readFileSync(path, 'utf8').split('\n')) {
-        if (!text) continue;
-        let record: StoredLogLine & { invocation?: InvocationReport };
-        try {
-          record = JSON.parse(text) as StoredLogLine & { invocation?: InvocationReport };
-        } catch {
-          continue; // a torn last line after a crash
-        }
+      // Lines that do not parse (a torn last line after a crash) are skipped.
+      for (const record of parseStoredLines(readFileSync(path, 'utf8'))) {
         if (query.startTime !== undefined && record.timestamp < query.startTime) continue;
         for (const line of storedLines(record)) {
           if (query.filter && !line.message.includes(query.filter)) continue;

@@ -70,7 +70,7 @@ export type FrontMessage =
   | { readonly t: 'releasing' }
   /**
    * Requests it ran that succeeded and wrote nothing (past its first): their handler times, the latest max memory
-   * and request id; the bytes are their log lines as the log store keeps them (log-line.ts).
+   * and request id; the bytes are their batch log line as the log store keeps it (log-line.ts).
    */
   | {
       readonly t: 'quiet';

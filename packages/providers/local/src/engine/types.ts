@@ -157,7 +157,7 @@ export interface FunctionEngine {
   stats(): readonly FunctionStats[];
   /**
    * Every log record. With `lines`, quiet invocations a front worker ran come as the log store's lines instead
-   * (log-line.ts: one JSON line per invocation, in bulk), which a store appends without parsing them.
+   * (log-line.ts: one JSON line per batch of invocations), which a store appends without parsing them.
    */
   onLog(listener: (record: LogRecord) => void, options?: LogListenerOptions): () => void;
   close(): Promise<void>;

@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogStore } from '../../src/daemon/log-store.js';
-import { quietLineWriter } from '../../src/engine/log-line.js';
+import { quietBatchFormat, quietBatchLine } from '../../src/engine/log-line.js';
 import { tempDir } from './helpers.js';
 
 const target = { service: 'svc', stage: 'dev', key: 'a' };
@@ -122,17 +122,22 @@ describe('log store', () => {
     logs.close();
   });
 
-  it("stores a front worker's quiet invocation lines as they come, the same text as the records they stand for", () => {
+  it("stores a front worker's batch lines of quiet invocations as they come, read as the records they stand for", () => {
     const logs = new LogStore({ root: tmp.dir });
     logs.setTarget('svc-dev-a', target);
     const followed: string[] = [];
     logs.follow(target, undefined, (line) => followed.push(line.message));
-    const line = quietLineWriter('svc-dev-a', 'v"3', 128);
+    const format = quietBatchFormat('svc-dev-a', 'v"3', 128);
     const ids = ['0f5e1c1a-6b3e-4c43-9f2e-000000000001', '0f5e1c1a-6b3e-4c43-9f2e-000000000002'];
-    logs.appendLines('svc-dev-a', Buffer.from(line(5, ids[0], 1.5, 40) + line(6, ids[1], 0.072, 41)));
+    const batch = quietBatchLine(format, [
+      [5, ids[0], 1.5, 40],
+      [6, ids[1], 0.072, 41],
+    ]);
+    logs.appendLines('svc-dev-a', Buffer.from(batch));
     logs.flush();
-    const stored = readFileSync(logs.fileFor(target), 'utf8');
-    // The same text the store writes for the records themselves.
+    // Stored as it came: one line for both.
+    expect(readFileSync(logs.fileFor(target), 'utf8')).toBe(batch);
+    // Read back as the lines of the records it stands for, as the store writes records themselves.
     const twin = new LogStore({ root: join(tmp.dir, 'twin') });
     twin.setTarget('svc-dev-a', target);
     [
@@ -153,8 +158,7 @@ describe('log store', () => {
         },
       }),
     );
-    twin.flush();
-    expect(stored).toBe(readFileSync(twin.fileFor(target), 'utf8'));
+    expect(logs.query(target)).toEqual(twin.query(target));
     const expected = [
       `START RequestId: ${ids[0]} Version: v"3`,
       `END RequestId: ${ids[0]}`,
@@ -165,17 +169,41 @@ describe('log store', () => {
     ];
     expect(logs.query(target).map((l) => l.message)).toEqual(expected);
     expect(followed).toEqual(expected);
+    // --startTime applies to each invocation of a batch.
+    expect(logs.query({ ...target, startTime: 6 }).map((l) => l.message)).toEqual(expected.slice(3));
     logs.close();
     twin.close();
   });
 
-  it('skips a line of a batch that is not JSON, for followers and when read', () => {
+  it('reads the per-invocation lines earlier versions stored, between batch lines', () => {
+    const dir = join(tmp.dir, 'svc', 'dev');
+    mkdirSync(dir, { recursive: true });
+    const old = {
+      timestamp: 4,
+      function: 'svc-dev-a',
+      version: '1',
+      requestId: 'id-0',
+      message: 'START RequestId: id-0 Version: 1',
+      invocation: { durationMs: 1, billedDurationMs: 1, memorySize: 128, maxMemoryUsedMB: 40 },
+    };
+    const format = quietBatchFormat('svc-dev-a', '1', 128);
+    writeFileSync(join(dir, 'a.log'), `${JSON.stringify(old)}\n${quietBatchLine(format, [[5, 'id-1', 1, 40]])}`);
+    const logs = new LogStore({ root: tmp.dir });
+    expect(logs.query({ ...target, filter: 'START' }).map((l) => [l.timestamp, l.requestId, l.message])).toEqual([
+      [4, 'id-0', 'START RequestId: id-0 Version: 1'],
+      [5, 'id-1', 'START RequestId: id-1 Version: 1'],
+    ]);
+    logs.close();
+  });
+
+  it('skips a line of a batch that is not JSON, and an entry that is not an invocation, for followers and when read', () => {
     const logs = new LogStore({ root: tmp.dir });
     logs.setTarget('svc-dev-a', target);
     const followed: string[] = [];
     logs.follow(target, 'START', (line) => followed.push(line.message));
-    const line = quietLineWriter('svc-dev-a', '1', 128);
-    logs.appendLines('svc-dev-a', Buffer.from(`${line(1, 'id-1', 1, 40)}not json\n${line(2, 'id-2', 1, 40)}`));
+    const format = quietBatchFormat('svc-dev-a', '1', 128);
+    const first = quietBatchLine(format, [[1, 'id-1', 1, 40]]).replace(']]}', '],["x"]]}');
+    logs.appendLines('svc-dev-a', Buffer.from(`${first}not json\n${quietBatchLine(format, [[2, 'id-2', 1, 40]])}`));
     const expected = ['START RequestId: id-1 Version: 1', 'START RequestId: id-2 Version: 1'];
     expect(followed).toEqual(expected);
     expect(logs.query({ ...target, filter: 'START' }).map((l) => l.message)).toEqual(expected);

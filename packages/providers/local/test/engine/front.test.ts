@@ -7,6 +7,7 @@ import { createFunctionEngine, type FunctionEngineOptions } from '../../src/engi
 import { createApiServer, type ApiServer } from '../../src/engine/http/gateway.js';
 import type { FunctionEngine, FunctionVersionSpec, HttpRoute, LogRecord } from '../../src/engine/types.js';
 import { expandLogRecord } from '../../src/engine/lambda-format.js';
+import { parseStoredLines } from '../../src/engine/log-line.js';
 import { nodeSpec, sleep, waitFor } from './helpers.js';
 
 interface Reply {
@@ -92,13 +93,10 @@ describe('a worker serving connections itself', () => {
     for (const id of ids) expect(await waitFor(() => linesOf(logs, id).length === 3)).toBe(true);
     expect(linesOf(logs, ids[0])[2]).toMatch(/\tInit Duration: /);
     expect(linesOf(logs, ids[3])[2]).toMatch(/^REPORT RequestId: .*\tDuration: [\d.]+ ms\tBilled Duration: 1 ms\t/);
-    // The one taking lines gets the later ones as one JSON line each, the first (with its init) as a record.
-    const stored = lineBatches.flatMap((b) =>
-      b.text
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as LogRecord),
-    );
+    // The one taking lines gets the later ones as batch lines (one per batch of requests), the first (with its
+    // init) as a record.
+    expect(lineBatches.every((b) => /^\{"function":.*"quiet":\[\[.*\]\]\}\n$/.test(b.text))).toBe(true);
+    const stored = lineBatches.flatMap((b) => parseStoredLines(b.text));
     expect(lineBatches.every((b) => b.name === spec.name)).toBe(true);
     expect(stored.map((r) => r.requestId)).toEqual(ids.slice(1));
     expect(stored.every((r) => r.invocation !== undefined && r.message.startsWith('START RequestId: '))).toBe(true);
