@@ -65,53 +65,43 @@ function scheduleFlush(ms) {
   lazyTimer = setTimeout(flushLazy, ms);
 }
 /**
- * Quiet requests (successes that wrote nothing) since the last frame: their batch log line as the log store keeps
- * it (engine/log-line.ts), so that the engine appends it as it is, with one `quiet` frame for all.
+ * Quiet requests (successes that wrote nothing) since the last frame, for their batch log line as the log store
+ * keeps it (engine/log-line.ts), which the engine appends as it is, with one `quiet` frame for all. Only their
+ * values are kept per request (in arrays reused from batch to batch); the line's text is made once per batch:
+ * a string and a write into a buffer per request cost a few percent of a short request.
  */
-let quiet = null;
+const quiet = { count: 0, times: [], ids: [], durations: [], memory: [] };
 function writeLazy(json) {
   sealQuiet();
   lazy.push(json);
   scheduleFlush(LAZY_FLUSH_MS);
 }
-/** Room for this many bytes of a batch line to start with: a few hundred requests' worth. */
-const QUIET_BYTES = 16 * 1024;
-/** The bytes of the last quiet frame written, for the next one. */
-let spareQuietBytes = null;
-/** `entry` is the request's entry of the batch line (quietBatch.entry). */
-function addQuiet(entry, requestId, ms, maxMemoryMB) {
-  if (quiet === null) {
-    const bytes = spareQuietBytes ?? Buffer.allocUnsafe(QUIET_BYTES);
-    spareQuietBytes = null;
-    quiet = { bytes, length: bytes.write(quietBatch.head), durations: [], last: '', maxMemoryMB: 0 };
-  }
-  // Written into bytes entry by entry: one long string would be flattened, measured and copied again when the
-  // frame is encoded. Room is kept for the tail.
-  const room = entry.length * 3 + quietBatch.tail.length;
-  if (quiet.length + room > quiet.bytes.length) {
-    const grown = Buffer.allocUnsafe(Math.max(quiet.bytes.length * 2, quiet.length + room));
-    quiet.bytes.copy(grown, 0, 0, quiet.length);
-    quiet.bytes = grown;
-  }
-  quiet.length += quiet.bytes.write(entry, quiet.length);
-  quiet.durations.push(ms);
-  quiet.last = requestId;
-  quiet.maxMemoryMB = maxMemoryMB;
+function addQuiet(startedAt, requestId, ms, maxMemoryMB) {
+  const i = quiet.count++;
+  quiet.times[i] = startedAt;
+  quiet.ids[i] = requestId;
+  quiet.durations[i] = ms;
+  quiet.memory[i] = maxMemoryMB;
   if (lazyTimer === null) scheduleFlush(QUIET_FLUSH_MS);
 }
 function sealQuiet() {
-  if (quiet === null) return;
-  const q = quiet;
-  quiet = null;
-  // The tail replaces the last entry's comma.
-  const length = q.length - 1 + q.bytes.write(quietBatch.tail, q.length - 1);
-  lazy.push({
-    json: `{"t":"quiet","d":[${q.durations.join(',')}],"m":${q.maxMemoryMB},"last":"${q.last}"}`,
-    bytes: q.bytes.subarray(0, length),
-    whole: q.bytes,
-  });
+  const n = quiet.count;
+  if (n === 0) return;
+  quiet.count = 0;
+  const { times, ids, durations, memory } = quiet;
+  let line = quietBatch.head;
+  let d = '';
+  for (let i = 0; i < n; i++) {
+    line += (i === 0 ? '' : ',') + quietBatch.entry(times[i], ids[i], durations[i], memory[i]);
+    d += (i === 0 ? '' : ',') + durations[i];
+  }
+  line += quietBatch.tail;
+  const last = ids[n - 1];
+  // The ids are not kept beyond their batch.
+  ids.length = 0;
+  lazy.push({ json: `{"t":"quiet","d":[${d}],"m":${memory[n - 1]},"last":"${last}"}`, bytes: line });
 }
-/** Encodes the waiting frames into one buffer and writes it. A frame's `bytes` are a string or a Buffer. */
+/** Encodes the waiting frames into one buffer and writes it: JSON texts, and `{ json, bytes }` (bytes: a string). */
 function flushLazy() {
   if (lazyTimer !== null) clearTimeout(lazyTimer);
   lazyTimer = null;
@@ -120,8 +110,14 @@ function flushLazy() {
   lazy = [];
   let size = 0;
   const lengths = entries.map((e) => {
-    const n = typeof e === 'string' ? Buffer.byteLength(e, 'utf8') : Buffer.byteLength(e.json, 'utf8');
-    size += typeof e === 'string' ? 4 + n : 9 + n + e.bytes.length;
+    if (typeof e === 'string') {
+      const n = Buffer.byteLength(e, 'utf8');
+      size += 4 + n;
+      return n;
+    }
+    const n = Buffer.byteLength(e.json, 'utf8');
+    e.size = Buffer.byteLength(e.bytes, 'utf8');
+    size += 9 + n + e.size;
     return n;
   });
   const frames = Buffer.allocUnsafe(size);
@@ -134,13 +130,12 @@ function flushLazy() {
       at += 4 + lengths[i];
       continue;
     }
-    const bytes = e.bytes.copy(frames, at + 9 + lengths[i]);
-    spareQuietBytes = e.whole;
-    frames.writeUInt32BE(5 + lengths[i] + bytes, at);
+    frames.writeUInt32BE(5 + lengths[i] + e.size, at);
     frames[at + 4] = 1;
     frames.writeUInt32BE(lengths[i], at + 5);
     frames.write(e.json, at + 9, lengths[i], 'utf8');
-    at += 9 + lengths[i] + bytes;
+    frames.write(e.bytes, at + 9 + lengths[i], e.size, 'utf8');
+    at += 9 + lengths[i] + e.size;
   }
   writeNow(frames);
 }
@@ -376,7 +371,7 @@ function runDirect(request, body, cid, timeoutMs, answer) {
     // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration
     // the engine measured): its log line as stored. Anything else: its result, for the engine to log.
     if (outcome.ok && outBytes === outBefore && errBytes === errBefore && invoked) {
-      addQuiet(quietBatch.entry(started, request.id, d, m), request.id, d, m);
+      addQuiet(started, request.id, d, m);
     } else {
       // The request id is the front's own (a UUID: nothing to escape).
       const head = `{"t":"result","id":"${request.id}","cid":${cid},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;

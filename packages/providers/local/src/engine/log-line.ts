@@ -13,12 +13,11 @@ import type { LogRecord } from './types.js';
 /** Request ids these lines may carry as they are (no JSON escaping needed): UUIDs and the like. */
 export const PLAIN_REQUEST_ID = /^[0-9A-Za-z-]+$/;
 
-/** The text of a batch line of one function version: `head`, then `entry(…)` per invocation, then `tail`. */
+/** The text of a batch line of one function version: `head`, then `entry(…)` per invocation (comma-separated), then `tail`. */
 export interface QuietBatchFormat {
   readonly head: string;
-  /** One invocation, ending in a comma: `[5,"id",1.5,40],`. */
+  /** One invocation: `[5,"id",1.5,40]`. */
   entry(timestamp: number, requestId: string, durationMs: number, maxMemoryUsedMB: number): string;
-  /** Replaces the last entry's comma. */
   readonly tail: string;
 }
 
@@ -27,7 +26,7 @@ export function quietBatchFormat(functionName: string, version: string, memorySi
   return {
     head: `{"function":${JSON.stringify(functionName)},"version":${JSON.stringify(version)},"memorySize":${memorySize},"quiet":[`,
     entry: (timestamp, requestId, durationMs, maxMemoryUsedMB) =>
-      `[${timestamp},"${requestId}",${durationMs},${maxMemoryUsedMB}],`,
+      `[${timestamp},"${requestId}",${durationMs},${maxMemoryUsedMB}]`,
     tail: ']}\n',
   };
 }
@@ -37,8 +36,7 @@ export function quietBatchLine(
   format: QuietBatchFormat,
   entries: readonly (readonly [number, string, number, number])[],
 ): string {
-  const body = entries.map((e) => format.entry(...e)).join('');
-  return `${format.head}${body.slice(0, -1)}${format.tail}`;
+  return `${format.head}${entries.map((e) => format.entry(...e)).join(',')}${format.tail}`;
 }
 
 type QuietEntry = [number, string, number, number];
