@@ -374,7 +374,7 @@ function runDirect(request, body, cid, timeoutMs, answer) {
       addQuiet(started, request.id, d, m);
     } else {
       // The request id is the front's own (a UUID: nothing to escape).
-      const head = `{"t":"result","id":"${request.id}","cid":${cid},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;
+      const head = `{"t":"result","id":"${request.id}","cid":${cid},"s":${started},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;
       if (outcome.ok) writeLazy(`${head},"ok":true}`);
       else writeLazy(`${head},"ok":false,"error":${JSON.stringify(outcome.error)}}`);
     }

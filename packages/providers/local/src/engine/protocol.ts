@@ -42,6 +42,8 @@ export type WorkerMessage =
       readonly d?: number;
       /** A request the worker read from connection `cid` and ran itself (it answered it unless `fatal`). */
       readonly cid?: number;
+      /** A request read from a connection (cid): when it started, epoch ms (its START line's time). */
+      readonly s?: number;
       /** For an HTTP invocation (Node workers): the response, null for a malformed handler result. */
       readonly http?: HttpResponse | null;
       /** The response body (a frame with bytes). */

@@ -418,7 +418,7 @@ export class VersionPool {
   }
 
   /** A front worker's successful request that wrote no output: its START, END and REPORT lines, its stats. */
-  private recordQuiet(worker: WorkerProcess, r: { id: string; m: number; d?: number }): void {
+  private recordQuiet(worker: WorkerProcess, r: { id: string; m: number; d?: number; s?: number }): void {
     const spec = this.spec;
     const durationMs = r.d ?? 0;
     this.noteHandlerMs(durationMs);
@@ -427,7 +427,8 @@ export class VersionPool {
     if (!this.ctx.hasLogListeners()) return;
     // One record for its three lines (see LogRecord.invocation): stored in one line, expanded when read.
     this.ctx.emit({
-      timestamp: worker.idleSince,
+      // When it started (as the front's batch lines say for the later ones), not when its result arrived.
+      timestamp: r.s ?? worker.idleSince,
       function: spec.name,
       version: spec.version,
       requestId: r.id,

@@ -101,6 +101,9 @@ describe('a worker serving connections itself', () => {
     expect(stored.map((r) => r.requestId)).toEqual(ids.slice(1));
     expect(stored.every((r) => r.invocation !== undefined && r.message.startsWith('START RequestId: '))).toBe(true);
     expect(recordsOfLinesListener.map((r) => r.requestId)).toEqual([ids[0]]);
+    // Every record is stamped with its request's start: the first one's too (its result comes later, batched).
+    const times = [...recordsOfLinesListener, ...stored].map((r) => r.timestamp);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
   it('answers a keep-alive connection, with the request id in the headers, the event and the logs', async () => {
