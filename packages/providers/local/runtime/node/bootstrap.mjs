@@ -366,7 +366,7 @@ function runDirect(request, body, cid, timeoutMs, answer) {
     directState.end();
     directBusy = false;
     currentCid = null;
-    const d = Number(ms.toFixed(3));
+    const d = Math.round(ms * 1000) / 1000;
     const m = maxRssMB(ms);
     // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration
     // the engine measured): its log line as stored. Anything else: its result, for the engine to log.

@@ -70,8 +70,10 @@ function firstHeader(raw, lowerName) {
   return undefined;
 }
 
+const NO_BODY = Object.freeze({ body: null, isBase64Encoded: false });
+
 function encodeBody(raw, body) {
-  if (body === null || body === undefined || body.length === 0) return { body: null, isBase64Encoded: false };
+  if (body === null || body === undefined || body.length === 0) return NO_BODY;
   if (isTextContentType(firstHeader(raw, 'content-type')))
     return { body: body.toString('utf8'), isBase64Encoded: false };
   return { body: body.toString('base64'), isBase64Encoded: true };
@@ -152,10 +154,12 @@ function buildV1Event(r, rawBody) {
 function buildV2Event(r, rawBody) {
   const headers = {};
   let cookies;
+  let userAgent;
   const raw = r.headers;
   for (let i = 0; i < raw.length; i += 2) {
     const k = raw[i].toLowerCase();
     const v = raw[i + 1];
+    if (k === 'user-agent') userAgent ??= v;
     if (k === 'cookie') {
       for (const c of v.split(';')) {
         const t = c.trim();
@@ -188,7 +192,7 @@ function buildV2Event(r, rawBody) {
       path: r.path,
       protocol: `HTTP/${r.httpVersion}`,
       sourceIp: r.ip,
-      userAgent: firstHeader(raw, 'user-agent') ?? '',
+      userAgent: userAgent ?? '',
     },
     requestId: r.id,
     routeKey,
