@@ -271,6 +271,30 @@ function flatten(headers) {
   return list;
 }
 
+/**
+ * The common case of `addHeaders` + `flatten` without the object between them: single-valued `headers` (a plain
+ * object or none) whose names differ in more than case. Undefined when that is not the case (the general path
+ * decides), else the list with `content-type` defaulted to JSON.
+ */
+function simpleHeaderList(headers) {
+  if (headers === undefined || headers === null) return ['content-type', 'application/json'];
+  if (!isObject(headers)) return undefined;
+  const list = [];
+  let hasType = false;
+  for (const k of Object.keys(headers)) {
+    const v = headerValue(headers[k]);
+    if (v === undefined) continue;
+    const key = k.toLowerCase();
+    if (GATEWAY_HEADERS.has(key)) continue;
+    // The same name twice (in another case): the general path keeps the last value at the first one's place.
+    for (let i = 0; i < list.length; i += 2) if (list[i] === key) return undefined;
+    if (key === 'content-type') hasType = true;
+    list.push(key, v);
+  }
+  if (!hasType) list.push('content-type', 'application/json');
+  return list;
+}
+
 function bodyOf(result, lenientBody) {
   const body = result.body;
   if (body === undefined || body === null || typeof body === 'function' || typeof body === 'symbol') return '';
@@ -315,6 +339,14 @@ export function mapHttpResult(payloadVersion, handlerResult) {
   }
   if (isObject(result) && result.statusCode !== undefined && typeof result.statusCode !== 'function') {
     if (!validStatus(result.statusCode)) return undefined;
+    if (result.multiValueHeaders === undefined && result.cookies === undefined) {
+      const list = simpleHeaderList(result.headers);
+      if (list !== undefined) {
+        const body = bodyOf(result, true);
+        if (body === undefined) return undefined;
+        return { statusCode: result.statusCode, headers: list, body };
+      }
+    }
     const headers = {};
     if (!addHeaders(headers, result.headers, result.multiValueHeaders)) return undefined;
     if (result.cookies !== undefined) {
