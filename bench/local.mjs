@@ -81,10 +81,18 @@ async function serveBare() {
   server.listen(0, '127.0.0.1', () => console.log(`PORT ${server.address().port}`));
 }
 
-async function serveSkyrun(enginePath = ENGINE) {
+/** The engine serving the hello service; `store`: its log lines go to a log store, as in the daemon. */
+async function serveSkyrun(enginePath = ENGINE, store = false) {
   const { createFunctionEngine, createApiServer } = await import(pathToFileURL(enginePath).href);
   const dir = makeService();
   const engine = createFunctionEngine();
+  if (store) {
+    const storeModule = path.join(path.dirname(enginePath), '../daemon/log-store.js');
+    const { LogStore } = await import(pathToFileURL(storeModule).href);
+    const logs = new LogStore({ root: path.join(dir, '.logs') });
+    logs.setTarget('bench-dev-hello', { service: 'bench', stage: 'dev', key: 'hello' });
+    engine.onLog((record) => logs.append(record), { lines: (name, lines) => logs.appendLines(name, lines) });
+  }
   engine.activate(await engine.prepare(helloSpec(dir)));
   const api = createApiServer({
     engine,
@@ -521,7 +529,7 @@ async function main() {
 
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'serve-bare') await serveBare();
-else if (mode === 'serve-skyrun') await serveSkyrun(rest[0]);
+else if (mode === 'serve-skyrun') await serveSkyrun(rest[0] || undefined, rest[1] === 'store');
 else if (mode === 'load') await loadMode(rest[0], Number(rest[1]), Number(rest[2]));
 else if (mode === 'autocannon') await autocannonMode(rest[0], Number(rest[1]), Number(rest[2]));
 else await main();
