@@ -1,19 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
-import {
-  SkyrunError,
-  type Artifact,
-  type DeployResult,
-  type FunctionEvent,
-  type FunctionSpec,
-  type InvokeRequest,
-  type InvokeResult,
-  type LogLine,
-  type LogsRequest,
-  type Plan,
-  type PlanChange,
-  type ProviderContext,
-  type ProviderRuntime,
-  type ServiceInfo,
+// Only types from the core's barrel: importing it at run time would load the whole core (print, dev, js-yaml…)
+// into every deploy.
+import { SkyrunError } from '@skyrun/core/errors/skyrun-error';
+import type {
+  Artifact,
+  DeployResult,
+  FunctionEvent,
+  FunctionSpec,
+  InvokeRequest,
+  InvokeResult,
+  LogLine,
+  LogsRequest,
+  Plan,
+  PlanChange,
+  ProviderContext,
+  ProviderRuntime,
+  ServiceInfo,
 } from '@skyrun/core';
 import { ensureDaemon } from './client/launcher.js';
 import type { DaemonClient } from './client/daemon-client.js';

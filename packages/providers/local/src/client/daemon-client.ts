@@ -1,4 +1,4 @@
-import { SkyrunError } from '@skyrun/core';
+import { SkyrunError } from '@skyrun/core/errors/skyrun-error';
 import { CONTROL_PREFIX, type ErrorBody, type StatusResponse, type StoredLogLine } from '../daemon/protocol.js';
 import { readAll, send } from './http.js';
 

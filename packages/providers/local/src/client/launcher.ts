@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SkyrunError, silentProgress, type ProgressReporter } from '@skyrun/core';
+import { SkyrunError } from '@skyrun/core/errors/skyrun-error';
+import { silentProgress, type ProgressReporter } from '@skyrun/core/output/progress';
 import { homePaths, resolveSkyrunHome } from '../daemon/paths.js';
 import { isProcessRunning } from '../daemon/process-alive.js';
 import { PROTOCOL_VERSION, type StatusResponse } from '../daemon/protocol.js';
