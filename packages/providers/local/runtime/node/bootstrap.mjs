@@ -49,7 +49,7 @@ const LAZY_FLUSH_MS = 2;
 const QUIET_FLUSH_MS = 10;
 /**
  * Frames waiting to leave, encoded together when they do (one buffer and one write for all): JSON texts, and
- * `{ json, bytes, whole }` for a quiet frame (`bytes`: its lines, a view of the buffer `whole`).
+ * `{ json, bytes }` for a quiet frame (`bytes`: its batch log line, a string).
  */
 let lazy = [];
 let lazyTimer = null;
