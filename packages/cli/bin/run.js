@@ -7,6 +7,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { name, version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
-  const { execute } = await import('@oclif/core');
-  await execute({ dir: import.meta.url });
+  // dist/skyrun.js: the CLI and oclif in one file (scripts/bundle-cli.mjs).
+  const { run } = await import('../dist/skyrun.js');
+  await run(import.meta.url);
 }

@@ -84,3 +84,12 @@ it('explains a missing package directory', async () => {
   expect(result.stderr).toContain('manifest.json is missing');
   expect(result.stderr).toContain('skyrun package --package nowhere');
 });
+
+it("shows a provider's error with its message, hint and exit code", async () => {
+  // The provider throws from its own import of @skyrun/core; the CLI bundles another copy.
+  const result = await runCli(['info', '--stage', 'never-deployed'], { cwd: dir, env });
+  expect(result.status).toBe(5);
+  expect(result.stderr).toContain('(stage never-deployed) is not deployed on the local runtime.');
+  expect(result.stderr).toContain('Hint: Run skyrun deploy first.');
+  expect(result.stderr).not.toContain('unexpected failure');
+});

@@ -1,9 +1,11 @@
+import type * as Esbuild from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { SkyrunError, type SourceLocation } from '../errors/index.js';
 import { expandIntrinsic, isIntrinsicTag } from './cloudformation-tags.js';
+import { importCoreDependency } from '../core-package.js';
 
 export type PropertyPath = readonly (string | number)[];
 
@@ -135,7 +137,7 @@ async function loadModule(file: string): Promise<unknown> {
 }
 
 async function transpileTypeScriptConfig(file: string): Promise<string> {
-  const esbuild = await import('esbuild');
+  const esbuild = await importCoreDependency<typeof Esbuild>('esbuild');
   const result = await esbuild
     .build({
       entryPoints: [file],

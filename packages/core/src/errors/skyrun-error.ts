@@ -42,12 +42,19 @@ export interface SkyrunErrorOptions {
   exit?: ExitCodeName;
 }
 
+/**
+ * Marks a SkyrunError from any copy of this module: the CLI bundles the core into its own file,
+ * while providers import the core package, so two SkyrunError classes can meet in one run.
+ */
+const SKYRUN_ERROR_BRAND = Symbol.for('skyrun.SkyrunError');
+
 /** The one error type users see. The CLI prints `message` and `hint`; the stack only with --debug. */
 export class SkyrunError extends Error {
   readonly code: string;
   readonly hint?: string;
   readonly location?: SourceLocation;
   readonly exitCode: number;
+  readonly [SKYRUN_ERROR_BRAND] = true;
 
   constructor(options: SkyrunErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -75,6 +82,7 @@ export class SkyrunError extends Error {
   }
 }
 
+/** Whether `error` is a SkyrunError, whichever copy of the core created it. */
 export function isSkyrunError(error: unknown): error is SkyrunError {
-  return error instanceof SkyrunError;
+  return typeof error === 'object' && error !== null && SKYRUN_ERROR_BRAND in error;
 }

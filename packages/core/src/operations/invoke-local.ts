@@ -1,3 +1,4 @@
+import type * as Esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { SkyrunError } from '../errors/index.js';
 import type { InvokeResult } from '../provider/contract.js';
 import { findFunction, type CommandContext } from './command-context.js';
 import { readInvokePayload, type InvokeOptions } from './verbs.js';
+import { importCoreDependency } from '../core-package.js';
 
 /** What runs a handler on this machine (the local provider's `invokeInProcess`). */
 export type LocalHandlerRunner = (options: {
@@ -58,7 +60,7 @@ async function prepareCodeDir(serviceDir: string, handler: string, key: string):
   if (!tsFile || jsExists) return serviceDir;
   const outDir = path.join(serviceDir, '.serverless', 'invoke-local', key);
   await mkdir(outDir, { recursive: true });
-  const esbuild = await import('esbuild');
+  const esbuild = await importCoreDependency<typeof Esbuild>('esbuild');
   await esbuild
     .build({
       entryPoints: [tsFile],

@@ -6,6 +6,7 @@ import type * as esbuild from 'esbuild';
 import { packagingError } from './errors.js';
 import { missingExportError, nodeTarget } from './handlers.js';
 import { toPosix } from './files.js';
+import { importCoreDependency } from '../core-package.js';
 
 /** One function to bundle, or to check (copy mode). */
 export interface BundleRequest {
@@ -139,7 +140,7 @@ async function loadTools(): Promise<typeof esbuild> {
     loaded.initSync();
     lexer = loaded;
   }
-  return import('esbuild');
+  return importCoreDependency<typeof esbuild>('esbuild');
 }
 
 function lexCjs(source: string): { exports: string[]; reexports: string[] } {

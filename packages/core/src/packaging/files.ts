@@ -1,9 +1,9 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type Picomatch from 'picomatch';
 import { packagingError } from './errors.js';
 import type { WatchList } from './watch.js';
+import { coreRequire } from '../core-package.js';
 
 /** A file that may go into an artifact. */
 export interface FileEntry {
@@ -37,7 +37,7 @@ export interface WalkOptions {
 // Loaded on first use (about 15 ms): a run that reuses every artifact matches no pattern.
 let loadedPicomatch: typeof Picomatch | undefined;
 function picomatch(): typeof Picomatch {
-  return (loadedPicomatch ??= createRequire(import.meta.url)('picomatch') as typeof Picomatch);
+  return (loadedPicomatch ??= coreRequire('picomatch') as typeof Picomatch);
 }
 
 export function isInside(parent: string, child: string): boolean {

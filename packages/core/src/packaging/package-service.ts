@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, promises as fsp } from 'node:fs';
+import { statSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Artifact } from '../provider/contract.js';
 import type { FunctionSpec, Service } from '../service/model.js';
@@ -60,17 +60,9 @@ import type {
 } from './types.js';
 import { isUnchanged, statSignature, WatchList } from './watch.js';
 import { countZipEntries, DEFAULT_LEVEL, hashFile, writeZip, type ZipInput } from './zip.js';
+import { coreVersion } from '../core-package.js';
 
-const SKYRUN_VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-})();
+const SKYRUN_VERSION = coreVersion();
 
 /** Bumped when the artifact layout changes, so old caches are not reused. */
 const LAYOUT_VERSION = 2;

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type * as AjvModule from 'ajv';
 import type { Options, SchemaObject, ValidateFunction } from 'ajv';
-
-const require = createRequire(import.meta.url);
+import { coreRequire } from '../core-package.js';
 
 /**
  * v3's ajv settings: `coerceTypes: 'array'` (so `print` shows what v3 shows), every error,
@@ -32,7 +30,7 @@ export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string 
  * and later runs load it without importing ajv's compiler. The cache is best effort.
  */
 export function compileValidator(schema: SchemaObject, cacheDir = validatorCacheDir()): ValidateFunction {
-  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  const ajvVersion = (coreRequire('ajv/package.json') as { version: string }).version;
   const key = createHash('sha256')
     .update(JSON.stringify([ajvVersion, AJV_OPTIONS, schema]))
     .digest('hex')
@@ -56,8 +54,8 @@ export function compileValidator(schema: SchemaObject, cacheDir = validatorCache
 }
 
 function generateValidatorCode(schema: SchemaObject): string {
-  const { Ajv } = require('ajv') as typeof AjvModule;
-  const { default: standaloneCode } = require('ajv/dist/standalone') as {
+  const { Ajv } = coreRequire('ajv') as typeof AjvModule;
+  const { default: standaloneCode } = coreRequire('ajv/dist/standalone') as {
     default: (ajv: InstanceType<typeof AjvModule.Ajv>, validate: ValidateFunction) => string;
   };
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, optimize: false } });
@@ -68,7 +66,7 @@ function generateValidatorCode(schema: SchemaObject): string {
 function loadValidator(code: string): ValidateFunction {
   const module: { exports: { default?: ValidateFunction } & Partial<ValidateFunction> } = { exports: {} };
   // The code is ajv's standalone output for our own schema.
-  new Function('require', 'module', 'exports', code)(require, module, module.exports);
+  new Function('require', 'module', 'exports', code)(coreRequire, module, module.exports);
   const validate = (module.exports.default ?? module.exports) as ValidateFunction;
   if (typeof validate !== 'function') throw new Error('The cached validator does not export a function.');
   return validate;
