@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { ProviderDefinition } from '@skyrun/core';
 import { createProviderRegistry, type ProviderRegistry } from '@skyrun/core/provider/registry';
 
@@ -16,11 +17,11 @@ const PROVIDER_PACKAGE = /^@skyrun\/provider-/;
  */
 export function createInstalledProviderRegistry(): ProviderRegistry {
   const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as PackageJson;
+  const require = createRequire(import.meta.url);
   const loaders: Record<string, () => Promise<ProviderDefinition>> = {};
   for (const dependency of Object.keys(own.dependencies ?? {})) {
     if (!PROVIDER_PACKAGE.test(dependency)) continue;
-    const manifestUrl = import.meta.resolve(`${dependency}/package.json`);
-    const manifest = JSON.parse(readFileSync(new URL(manifestUrl), 'utf8')) as PackageJson;
+    const manifest = JSON.parse(readFileSync(require.resolve(`${dependency}/package.json`), 'utf8')) as PackageJson;
     const name = manifest.skyrun?.provider ?? dependency.replace(PROVIDER_PACKAGE, '');
     loaders[name] = async () => ((await import(`${dependency}/definition`)) as { default: ProviderDefinition }).default;
   }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import type * as AjvModule from 'ajv';
 import type { Options, SchemaObject, ValidateFunction } from 'ajv';
 import { coreRequire } from '../core-package.js';
+import { skyrunCacheDir } from '../skyrun-home.js';
 
 /**
  * v3's ajv settings: `coerceTypes: 'array'` (so `print` shows what v3 shows), every error,
@@ -21,7 +21,7 @@ const AJV_OPTIONS: Options = {
 
 /** Where compiled validators are kept between runs: `$SKYRUN_HOME/cache/validators` (`~/.skyrun`). */
 export function validatorCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.SKYRUN_HOME ?? path.join(homedir(), '.skyrun'), 'cache', 'validators');
+  return skyrunCacheDir('validators', env);
 }
 
 /**

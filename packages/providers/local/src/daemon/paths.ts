@@ -1,9 +1,9 @@
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { skyrunHome } from '@skyrun/core/skyrun-home';
 
 /** Where everything of the local runtime lives: `SKYRUN_HOME`, default `~/.skyrun`. */
 export function resolveSkyrunHome(home?: string): string {
-  return resolve(home ?? process.env.SKYRUN_HOME ?? join(homedir(), '.skyrun'));
+  return home === undefined ? skyrunHome() : resolve(home);
 }
 
 /** The layout of SKYRUN_HOME. */
