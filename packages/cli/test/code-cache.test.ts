@@ -43,3 +43,21 @@ it('runs commands that import modules from the bundle (providers) with the cache
   expect(result.stderr).toContain('is not deployed on the local runtime');
   expect(result.status).toBe(5);
 });
+
+it('loads a serverless.ts and a ${file(x.js)} variable from the bundle (esbuild and import() outside it)', async () => {
+  const dir = path.join(temp, 'ts-service');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'serverless.ts'),
+    "const greeting: string = '${file(./vars.cjs):greeting}';\n" +
+      "export default { service: 'ts-config', provider: { name: 'local', environment: { GREETING: greeting } } };\n",
+  );
+  writeFileSync(path.join(dir, 'vars.cjs'), "module.exports = () => ({ greeting: 'from a js file' });\n");
+  for (let run = 0; run < 2; run++) {
+    const result = await runCli(['print', '--format', 'json'], { cwd: dir, env });
+    expect(result.status, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(printed.service).toBe('ts-config');
+    expect(printed.provider.environment.GREETING).toBe('from a js file');
+  }
+});
