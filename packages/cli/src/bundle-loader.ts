@@ -10,10 +10,10 @@ import vm from 'node:vm';
  *
  * Compiling the bundle's functions was a quarter of a command's start. The first run compiles
  * as usual and, as it exits, saves V8's compiled code (every function that ran) to
- * `<cacheDir>/<hash>.v8`; later runs hand that to V8 and skip the work. The name hashes the
- * bundle's text, the Node version and the architecture, so a rebuild or a Node upgrade starts a
- * new file (and removes the old ones); V8 itself rejects data made by another V8 or with other
- * flags. A rejected, unreadable or unwritable cache only means compiling as before.
+ * `<cacheDir>/node<version>-<arch>-<hash of the bundle>.v8`; later runs hand that to V8 and skip
+ * the work. A rebuild starts a new file (and removes the previous build's), another Node version
+ * keeps its own; V8 itself rejects data made by another V8 or with other flags. A rejected,
+ * unreadable or unwritable cache only means compiling as before.
  *
  * The module is registered in `require.cache`, so a later `require(file)` (oclif loading the
  * commands from the same file) gets this instance. Node 20 cannot run `import()` in a script
@@ -28,9 +28,10 @@ function importFromBundle(specifier: string): Promise<unknown> {
 }
 
 export function loadBundle(file: string, cacheDir: string): unknown {
-  const source = readFileSync(file, 'utf8');
-  const key = createHash('sha256').update(source).update(`${process.version} ${process.arch}`).digest('hex');
-  const cacheFile = path.join(cacheDir, `${key.slice(0, 32)}.v8`);
+  const bytes = readFileSync(file);
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  const cacheFile = path.join(cacheDir, `${cachePrefix()}${hash}.v8`);
+  const source = bytes.toString('utf8');
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
@@ -51,6 +52,11 @@ export function loadBundle(file: string, cacheDir: string): unknown {
   return module.exports;
 }
 
+/** V8's cached data only fits the Node (V8) version and architecture that made it. */
+function cachePrefix(): string {
+  return `node${process.versions.node}-${process.arch}-`;
+}
+
 function saveCache(script: vm.Script, cacheFile: string): void {
   const dir = path.dirname(cacheFile);
   try {
@@ -58,8 +64,11 @@ function saveCache(script: vm.Script, cacheFile: string): void {
     const temporary = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(temporary, script.createCachedData());
     renameSync(temporary, cacheFile);
+    // Earlier builds' caches for this Node; another Node version keeps its own.
     for (const name of readdirSync(dir)) {
-      if (name.endsWith('.v8') && name !== path.basename(cacheFile)) rmSync(path.join(dir, name), { force: true });
+      if (name.startsWith(cachePrefix()) && name.endsWith('.v8') && name !== path.basename(cacheFile)) {
+        rmSync(path.join(dir, name), { force: true });
+      }
     }
   } catch {
     // Best effort: the next run compiles again.

@@ -17,12 +17,16 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 it('saves the code cache on the first run and gives the same result with it, or with a broken one', async () => {
   mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(path.join(cacheDir, '0123456789abcdef0123456789abcdef.v8'), 'from an older build');
+  const olderBuild = `node${process.versions.node}-${process.arch}-0123456789abcdef0123456789abcdef.v8`;
+  const otherNode = `node0.0.1-${process.arch}-0123456789abcdef0123456789abcdef.v8`;
+  writeFileSync(path.join(cacheDir, olderBuild), 'from an older build');
+  writeFileSync(path.join(cacheDir, otherNode), 'from another Node version');
 
   const first = await runCli(['print', '--format', 'json'], { cwd: service, env });
   expect(first.status, first.stderr).toBe(0);
-  const files = cacheFiles();
+  const files = cacheFiles().filter((name) => name !== otherNode); // another Node's cache is kept
   expect(files).toHaveLength(1); // the older build's cache is gone
+  expect(files[0]).not.toBe(olderBuild);
   const cacheFile = path.join(cacheDir, files[0]!);
   expect(statSync(cacheFile).size).toBeGreaterThan(100_000);
 
@@ -30,6 +34,7 @@ it('saves the code cache on the first run and gives the same result with it, or 
   expect(cached.status, cached.stderr).toBe(0);
   expect(cached.stdout).toBe(first.stdout);
   expect(cached.stderr).toBe(first.stderr);
+  expect(cacheFiles()).toContain(otherNode);
 
   writeFileSync(cacheFile, 'not V8 code cache data');
   const broken = await runCli(['print', '--format', 'json'], { cwd: service, env });
