@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 
 /*
  * @skyrun/core's own folder, found by package name rather than relative to this file: the CLI
- * bundles the core into its dist/skyrun.js (scripts/bundle-cli.mjs), where a path relative to
+ * bundles the core into its dist/skyrun.cjs (scripts/bundle-cli.mjs), where a path relative to
  * `import.meta.url` would point into the CLI, and a bare `require` would look in the CLI's
  * node_modules, which under pnpm does not hold the core's dependencies.
  */
