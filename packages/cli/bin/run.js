@@ -9,9 +9,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
 } else {
   // dist/skyrun.cjs: the CLI, the core and oclif in one file (scripts/bundle-cli.mjs), run with
   // V8's code cache kept in $SKYRUN_HOME/cache/cli.
-  const { fileURLToPath } = await import('node:url');
-  const { loadBundle } = await import('../dist/bundle-loader.js');
-  const { skyrunCacheDir } = await import('@skyrun/core/skyrun-home');
+  const [{ fileURLToPath }, { loadBundle }, { skyrunCacheDir }] = await Promise.all([
+    import('node:url'),
+    import('../dist/bundle-loader.js'),
+    import('@skyrun/core/skyrun-home'),
+  ]);
   const { run } = loadBundle(fileURLToPath(new URL('../dist/skyrun.cjs', import.meta.url)), skyrunCacheDir('cli'));
   await run(import.meta.url);
 }

@@ -21,6 +21,9 @@ import vm from 'node:vm';
  * `__skyrunImport(x)` (scripts/bundle-cli.mjs), answered here by this module's own `import()`:
  * this file sits beside the bundle, so specifiers resolve as they would from it.
  */
+/** V8's cached data only fits the Node (V8) version and architecture that made it. */
+const CACHE_PREFIX = `node${process.versions.node}-${process.arch}-`;
+
 const WRAPPER_PARAMETERS = 'exports, require, module, __filename, __dirname, __skyrunImport';
 
 function importFromBundle(specifier: string): Promise<unknown> {
@@ -30,7 +33,7 @@ function importFromBundle(specifier: string): Promise<unknown> {
 export function loadBundle(file: string, cacheDir: string): unknown {
   const bytes = readFileSync(file);
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
-  const cacheFile = path.join(cacheDir, `${cachePrefix()}${hash}.v8`);
+  const cacheFile = path.join(cacheDir, `${CACHE_PREFIX}${hash}.v8`);
   const source = bytes.toString('utf8');
   let cachedData: Buffer | undefined;
   try {
@@ -52,11 +55,6 @@ export function loadBundle(file: string, cacheDir: string): unknown {
   return module.exports;
 }
 
-/** V8's cached data only fits the Node (V8) version and architecture that made it. */
-function cachePrefix(): string {
-  return `node${process.versions.node}-${process.arch}-`;
-}
-
 function saveCache(script: vm.Script, cacheFile: string): void {
   const dir = path.dirname(cacheFile);
   try {
@@ -66,7 +64,7 @@ function saveCache(script: vm.Script, cacheFile: string): void {
     renameSync(temporary, cacheFile);
     // Earlier builds' caches for this Node; another Node version keeps its own.
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(cachePrefix()) && name.endsWith('.v8') && name !== path.basename(cacheFile)) {
+      if (name.startsWith(CACHE_PREFIX) && name.endsWith('.v8') && name !== path.basename(cacheFile)) {
         rmSync(path.join(dir, name), { force: true });
       }
     }
