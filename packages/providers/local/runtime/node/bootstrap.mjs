@@ -70,17 +70,18 @@ function scheduleFlush(ms) {
  * values are kept per request (in arrays reused from batch to batch); the line's text is made once per batch:
  * a string and a write into a buffer per request cost a few percent of a short request.
  */
-const quiet = { count: 0, times: [], ids: [], durations: [], memory: [] };
+const quiet = { count: 0, times: [], ids: [], durationsUs: [], memory: [], entries: [] };
 function writeLazy(json) {
   sealQuiet();
   lazy.push(json);
   scheduleFlush(LAZY_FLUSH_MS);
 }
-function addQuiet(startedAt, requestId, ms, maxMemoryMB) {
+/** `durationUs`: the handler's run time in whole microseconds. */
+function addQuiet(startedAt, requestId, durationUs, maxMemoryMB) {
   const i = quiet.count++;
   quiet.times[i] = startedAt;
   quiet.ids[i] = requestId;
-  quiet.durations[i] = ms;
+  quiet.durationsUs[i] = durationUs;
   quiet.memory[i] = maxMemoryMB;
   if (lazyTimer === null) scheduleFlush(QUIET_FLUSH_MS);
 }
@@ -88,18 +89,20 @@ function sealQuiet() {
   const n = quiet.count;
   if (n === 0) return;
   quiet.count = 0;
-  const { times, ids, durations, memory } = quiet;
-  let line = quietBatch.head;
+  const { times, ids, durationsUs, memory, entries } = quiet;
+  const t0 = times[0];
+  // Small integers only (offsets from t0, microseconds): see engine/log-line.ts.
+  for (let i = 0; i < n; i++) entries[i] = quietBatch.entry(times[i] - t0, ids[i], durationsUs[i], memory[i]);
+  entries.length = n;
+  const line = quietBatch.head(t0) + entries.join(',') + quietBatch.tail;
+  // The engine judges run times by the latest few: those, in ms.
   let d = '';
-  for (let i = 0; i < n; i++) {
-    line += (i === 0 ? '' : ',') + quietBatch.entry(times[i], ids[i], durations[i], memory[i]);
-    d += (i === 0 ? '' : ',') + durations[i];
-  }
-  line += quietBatch.tail;
+  for (let i = Math.max(0, n - quietFrameDurations); i < n; i++) d += (d === '' ? '' : ',') + durationsUs[i] / 1000;
   const last = ids[n - 1];
-  // The ids are not kept beyond their batch.
+  // The ids and entries are not kept beyond their batch.
   ids.length = 0;
-  lazy.push({ json: `{"t":"quiet","d":[${d}],"m":${memory[n - 1]},"last":"${last}"}`, bytes: line });
+  entries.length = 0;
+  lazy.push({ json: `{"t":"quiet","n":${n},"d":[${d}],"m":${memory[n - 1]},"last":"${last}"}`, bytes: line });
 }
 /** Encodes the waiting frames into one buffer and writes it: JSON texts, and `{ json, bytes }` (bytes: a string). */
 function flushLazy() {
@@ -342,6 +345,8 @@ function idle() {
 let directState = null;
 /** The format of the stored batch line of quiet requests (engine/log-line.ts), made with the front. */
 let quietBatch = null;
+/** How many of a batch's run times its `quiet` frame carries (engine/protocol.ts). */
+let quietFrameDurations = 0;
 /** This worker ran an invocation already (its first one's REPORT has the init duration: the engine logs it). */
 let invoked = false;
 let currentCid = null;
@@ -366,13 +371,14 @@ function runDirect(request, body, cid, timeoutMs, answer) {
     directState.end();
     directBusy = false;
     currentCid = null;
-    const d = Math.round(ms * 1000) / 1000;
+    const us = Math.round(ms * 1000);
     const m = maxRssMB(ms);
     // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration
     // the engine measured): its log line as stored. Anything else: its result, for the engine to log.
     if (outcome.ok && outBytes === outBefore && errBytes === errBefore && invoked) {
-      addQuiet(started, request.id, d, m);
+      addQuiet(started, request.id, us, m);
     } else {
+      const d = us / 1000;
       // The request id is the front's own (a UUID: nothing to escape).
       const head = `{"t":"result","id":"${request.id}","cid":${cid},"s":${started},"o":${outBytes},"e":${errBytes},"m":${m},"d":${d}`;
       if (outcome.ok) writeLazy(`${head},"ok":true}`);
@@ -387,11 +393,15 @@ function runDirect(request, body, cid, timeoutMs, answer) {
 
 async function onFront(msg) {
   if (!front) {
-    const [{ createFront }, { createDirectState }, { quietBatchFormat }] = await Promise.all([
-      import('./front.mjs'),
-      import('./direct-state.mjs'),
-      import('../../dist/engine/log-line.js'),
-    ]);
+    const [{ createFront }, { createDirectState }, { quietBatchFormat }, { QUIET_FRAME_DURATIONS }] = await Promise.all(
+      [
+        import('./front.mjs'),
+        import('./direct-state.mjs'),
+        import('../../dist/engine/log-line.js'),
+        import('../../dist/engine/protocol.js'),
+      ],
+    );
+    quietFrameDurations = QUIET_FRAME_DURATIONS;
     directState = createDirectState(5);
     quietBatch = quietBatchFormat(meta.functionName, meta.functionVersion, meta.memorySize);
     front = createFront({ send, sendWithBytes, idle, runDirect });

@@ -71,16 +71,24 @@ export type FrontMessage =
   /** Told to give its connections back: it runs no request itself from now on (it forwards them). */
   | { readonly t: 'releasing' }
   /**
-   * Requests it ran that succeeded and wrote nothing (past its first): their handler times, the latest max memory
-   * and request id; the bytes are their batch log line as the log store keeps it (log-line.ts).
+   * Requests it ran that succeeded and wrote nothing (past its first): how many, the handler times (ms) of the
+   * latest QUIET_FRAME_DURATIONS of them, the latest max memory and request id; the bytes are their batch log line
+   * as the log store keeps it (log-line.ts).
    */
   | {
       readonly t: 'quiet';
+      readonly n: number;
       readonly d: readonly number[];
       readonly m: number;
       readonly last: string;
       readonly body?: Buffer;
     };
+
+/**
+ * How many of a `quiet` frame's run times it carries: the latest, which are all the engine judges run times by
+ * (a batch holds hundreds of requests under load; their times as text would be a good share of the batch's cost).
+ */
+export const QUIET_FRAME_DURATIONS = 15;
 
 export interface WireError {
   readonly errorType: string;

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { buildHttpEvent, mapHttpResult, type HttpRequest } from '../../runtime/node/http-adapter.mjs';
 import { FunctionInitError } from './errors.js';
 import { billedDuration, endLine, logStreamName, reportLine, startLine, timeoutMessage } from './lambda-format.js';
-import type { FrontMessage, WireError } from './protocol.js';
+import { QUIET_FRAME_DURATIONS, type FrontMessage, type WireError } from './protocol.js';
 import { NODE_BOOTSTRAP, type RuntimeKind } from './runtime-paths.js';
 import { nextRequestId } from './request-id.js';
 import type {
@@ -84,7 +84,7 @@ const SLOW_FRONT_MS = 5;
  * placed for its whole life, and one outlier (a GC pause, the worker descheduled on a busy machine) would
  * otherwise send every connection opened soon after to the slower path.
  */
-const RECENT_RUNS = 15;
+const RECENT_RUNS = QUIET_FRAME_DURATIONS;
 /**
  * Until this many requests have run, a handler is taken to be fast: one or two run times say little (a worker's
  * first run is slower, more so on a busy machine), and a wrong guess costs a hop, not concurrency (a front

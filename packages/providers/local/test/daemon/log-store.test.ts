@@ -175,7 +175,7 @@ describe('log store', () => {
     twin.close();
   });
 
-  it('reads the per-invocation lines earlier versions stored, between batch lines', () => {
+  it('reads the per-invocation lines and batch lines earlier versions stored, between batch lines', () => {
     const dir = join(tmp.dir, 'svc', 'dev');
     mkdirSync(dir, { recursive: true });
     const old = {
@@ -187,11 +187,20 @@ describe('log store', () => {
       invocation: { durationMs: 1, billedDurationMs: 1, memorySize: 128, maxMemoryUsedMB: 40 },
     };
     const format = quietBatchFormat('svc-dev-a', '1', 128);
-    writeFileSync(join(dir, 'a.log'), `${JSON.stringify(old)}\n${quietBatchLine(format, [[5, 'id-1', 1, 40]])}`);
+    // Batch lines before timestamps became offsets and durations microseconds.
+    const oldBatch = '{"function":"svc-dev-a","version":"1","memorySize":128,"quiet":[[6,"id-2",1.5,41]]}';
+    writeFileSync(
+      join(dir, 'a.log'),
+      `${JSON.stringify(old)}\n${quietBatchLine(format, [[5, 'id-1', 1, 40]])}${oldBatch}\n`,
+    );
     const logs = new LogStore({ root: tmp.dir });
     expect(logs.query({ ...target, filter: 'START' }).map((l) => [l.timestamp, l.requestId, l.message])).toEqual([
       [4, 'id-0', 'START RequestId: id-0 Version: 1'],
       [5, 'id-1', 'START RequestId: id-1 Version: 1'],
+      [6, 'id-2', 'START RequestId: id-2 Version: 1'],
+    ]);
+    expect(logs.query({ ...target, filter: 'REPORT RequestId: id-2' }).map((l) => l.message)).toEqual([
+      'REPORT RequestId: id-2\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 41 MB',
     ]);
     logs.close();
   });

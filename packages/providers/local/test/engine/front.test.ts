@@ -95,7 +95,7 @@ describe('a worker serving connections itself', () => {
     expect(linesOf(logs, ids[3])[2]).toMatch(/^REPORT RequestId: .*\tDuration: [\d.]+ ms\tBilled Duration: 1 ms\t/);
     // The one taking lines gets the later ones as batch lines (one per batch of requests), the first (with its
     // init) as a record.
-    expect(lineBatches.every((b) => /^\{"function":.*"quiet":\[\[.*\]\]\}\n$/.test(b.text))).toBe(true);
+    expect(lineBatches.every((b) => /^\{"function":.*"t0":\d+,"q":\[\[.*\]\]\}\n$/.test(b.text))).toBe(true);
     const stored = lineBatches.flatMap((b) => parseStoredLines(b.text));
     expect(lineBatches.every((b) => b.name === spec.name)).toBe(true);
     expect(stored.map((r) => r.requestId)).toEqual(ids.slice(1));
