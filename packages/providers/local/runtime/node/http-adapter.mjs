@@ -84,6 +84,26 @@ function domainPrefixOf(domainName) {
   return dot === -1 ? domainName : domainName.slice(0, dot);
 }
 
+// Per-request values that are the same from one request to the next (the same route, host and protocol): the
+// last one is kept rather than made again for every event.
+let lastRoute = { method: '', path: '', key: '' };
+function cachedRouteKey(method, path) {
+  const last = lastRoute;
+  if (last.method === method && last.path === path) return last.key;
+  lastRoute = { method, path, key: routeKeyOf(method, path) };
+  return lastRoute.key;
+}
+let lastDomain = { name: '', prefix: '' };
+function cachedDomainPrefix(domainName) {
+  const last = lastDomain;
+  if (last.name === domainName) return last.prefix;
+  lastDomain = { name: domainName, prefix: domainPrefixOf(domainName) };
+  return lastDomain.prefix;
+}
+function protocolOf(httpVersion) {
+  return httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${httpVersion}`;
+}
+
 /**
  * The event for one request. `request` (see HttpRequest in http-adapter.d.mts): what the gateway read (method,
  * path, raw query string, raw header list, remote address, time) and matched (route, path parameters, stage).
@@ -119,7 +139,7 @@ function buildV1Event(r, rawBody) {
       accountId: '000000000000',
       apiId: r.apiId,
       domainName,
-      domainPrefix: domainPrefixOf(domainName),
+      domainPrefix: cachedDomainPrefix(domainName),
       extendedRequestId: r.id,
       httpMethod: r.method,
       identity: {
@@ -137,7 +157,7 @@ function buildV1Event(r, rawBody) {
         userArn: null,
       },
       path: `/${r.stage}${r.path}`,
-      protocol: `HTTP/${r.httpVersion}`,
+      protocol: protocolOf(r.httpVersion),
       requestId: r.id,
       requestTime: apiGatewayTime(r.time),
       requestTimeEpoch: r.time,
@@ -170,27 +190,18 @@ function buildV2Event(r, rawBody) {
     const prev = headers[k];
     headers[k] = prev === undefined ? v : `${prev},${v}`;
   }
-  const routeKey = routeKeyOf(r.routeMethod, r.resource);
+  const routeKey = cachedRouteKey(r.routeMethod, r.resource);
   const { body, isBase64Encoded } = encodeBody(raw, rawBody);
   const domainName = headers.host ?? 'localhost';
-  const event = { version: '2.0', routeKey, rawPath: r.path, rawQueryString: r.query };
-  if (cookies) event.cookies = cookies;
-  event.headers = headers;
-  const q = parseQuery(r.query);
-  if (q) {
-    const joined = {};
-    for (const k of Object.keys(q.multi)) joined[k] = q.multi[k].join(',');
-    event.queryStringParameters = joined;
-  }
-  event.requestContext = {
+  const requestContext = {
     accountId: '000000000000',
     apiId: r.apiId,
     domainName,
-    domainPrefix: domainPrefixOf(domainName),
+    domainPrefix: cachedDomainPrefix(domainName),
     http: {
       method: r.method,
       path: r.path,
-      protocol: `HTTP/${r.httpVersion}`,
+      protocol: protocolOf(r.httpVersion),
       sourceIp: r.ip,
       userAgent: userAgent ?? '',
     },
@@ -200,6 +211,29 @@ function buildV2Event(r, rawBody) {
     time: apiGatewayTime(r.time),
     timeEpoch: r.time,
   };
+  const q = parseQuery(r.query);
+  // The common request (no cookie, query, path parameter or body) in one object literal: one allocation, where
+  // adding the fields one by one grows the object several times.
+  if (cookies === undefined && q === null && !r.params && body === null) {
+    return {
+      version: '2.0',
+      routeKey,
+      rawPath: r.path,
+      rawQueryString: r.query,
+      headers,
+      requestContext,
+      isBase64Encoded,
+    };
+  }
+  const event = { version: '2.0', routeKey, rawPath: r.path, rawQueryString: r.query };
+  if (cookies) event.cookies = cookies;
+  event.headers = headers;
+  if (q) {
+    const joined = {};
+    for (const k of Object.keys(q.multi)) joined[k] = q.multi[k].join(',');
+    event.queryStringParameters = joined;
+  }
+  event.requestContext = requestContext;
   if (r.params) event.pathParameters = r.params;
   if (body !== null) event.body = body;
   event.isBase64Encoded = isBase64Encoded;

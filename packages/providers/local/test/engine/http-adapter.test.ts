@@ -1,5 +1,80 @@
 import { describe, expect, it } from 'vitest';
-import { mapHttpResult } from '../../runtime/node/http-adapter.mjs';
+import { buildHttpEvent, mapHttpResult, type HttpRequest } from '../../runtime/node/http-adapter.mjs';
+
+function request(overrides: Partial<HttpRequest>): HttpRequest {
+  return {
+    v: '2.0',
+    id: 'req-1',
+    method: 'GET',
+    path: '/items',
+    query: '',
+    headers: ['Host', 'api.example.com'],
+    ip: '127.0.0.1',
+    time: 1_764_288_000_000,
+    httpVersion: '1.1',
+    apiId: 'abc',
+    resource: '/items',
+    routeMethod: 'GET',
+    stage: '$default',
+    params: null,
+    ...overrides,
+  };
+}
+
+interface V2Event {
+  routeKey: string;
+  requestContext: { routeKey: string; domainPrefix: string; http: { protocol: string } };
+}
+
+describe('HTTP API (2.0) events', () => {
+  it('a plain GET has the fields of any event, in the same order, without the absent ones', () => {
+    const plain = buildHttpEvent(request({}), null) as Record<string, unknown>;
+    const full = buildHttpEvent(
+      request({ query: 'a=1', headers: ['Host', 'api.example.com', 'Cookie', 'c=1'], params: { id: '1' } }),
+      Buffer.from('x'),
+    ) as Record<string, unknown>;
+    expect(Object.keys(plain)).toEqual([
+      'version',
+      'routeKey',
+      'rawPath',
+      'rawQueryString',
+      'headers',
+      'requestContext',
+      'isBase64Encoded',
+    ]);
+    expect(Object.keys(full)).toEqual([
+      'version',
+      'routeKey',
+      'rawPath',
+      'rawQueryString',
+      'cookies',
+      'headers',
+      'queryStringParameters',
+      'requestContext',
+      'pathParameters',
+      'body',
+      'isBase64Encoded',
+    ]);
+    expect(plain.requestContext).toEqual({ ...(full.requestContext as object) });
+  });
+
+  it('route key, domain prefix and protocol follow each request, not the one before', () => {
+    const first = buildHttpEvent(request({}), null) as V2Event;
+    const second = buildHttpEvent(
+      request({ routeMethod: '*', resource: '/other/{id}', headers: ['host', 'localhost:3001'], httpVersion: '1.0' }),
+      null,
+    ) as V2Event;
+    const third = buildHttpEvent(request({}), null) as V2Event;
+    expect([first.routeKey, second.routeKey, third.routeKey]).toEqual(['GET /items', 'ANY /other/{id}', 'GET /items']);
+    expect([first, second, third].map((e) => e.requestContext.domainPrefix)).toEqual(['api', 'localhost:3001', 'api']);
+    expect([first, second, third].map((e) => e.requestContext.http.protocol)).toEqual([
+      'HTTP/1.1',
+      'HTTP/1.0',
+      'HTTP/1.1',
+    ]);
+    expect(second.requestContext.routeKey).toBe('ANY /other/{id}');
+  });
+});
 
 describe('HTTP API (2.0) result mapping', () => {
   it('lower-cases header names, keeps their order, and defaults the content type to JSON', () => {
