@@ -192,8 +192,8 @@ function sendRaw(prefix, json, suffix) {
 // sub-millisecond handler cannot grow it by much).
 let maxRss = 0;
 let maxRssAt = -Infinity;
-function maxRssMB(handlerMs = Infinity) {
-  const now = performance.now();
+/** `now`: Date.now(), when the caller has it already. */
+function maxRssMB(handlerMs = Infinity, now = Date.now()) {
   if (handlerMs >= 1 || now - maxRssAt >= 10) {
     maxRss = Math.ceil(process.resourceUsage().maxRSS / 1024);
     maxRssAt = now;
@@ -367,12 +367,13 @@ function runDirect(request, body, cid, timeoutMs, answer) {
   execute(request.id, started + timeoutMs, request, body, undefined, undefined, (outcome, response, ms) => {
     // Past its timeout: the engine answers it (504) and replaces this worker. Answering here too could put two
     // answers on the connection; the state file still says it runs, so the engine will.
-    if (Date.now() - started >= timeoutMs) return;
+    const now = Date.now();
+    if (now - started >= timeoutMs) return;
     directState.end();
     directBusy = false;
     currentCid = null;
     const us = Math.round(ms * 1000);
-    const m = maxRssMB(ms);
+    const m = maxRssMB(ms, now);
     // A success that wrote nothing, past the worker's first invocation (whose REPORT carries the init duration
     // the engine measured): its log line as stored. Anything else: its result, for the engine to log.
     if (outcome.ok && outBytes === outBefore && errBytes === errBefore && invoked) {
