@@ -14,6 +14,10 @@ const V3_DIR = path.join(PEERS, 'serverless3');
 const V3_BIN = path.join(V3_DIR, 'node_modules/serverless/bin/serverless.js');
 const CORE_DIST = path.join(ROOT, 'packages/core/dist/packaging/index.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// skyrun's own packaging runs take a fraction of a second: more of them, so that the re-package ratio of a small
+// service (tens of milliseconds against a few) is a median of enough samples to hold from run to run (with 3, the
+// one-function ratio read 8.8x and 14.5x in two runs of the same build).
+const SKYRUN_ROUNDS = Math.max(ROUNDS, 7);
 
 if (!existsSync(CORE_DIST)) {
   console.log('packages/core/dist is missing: run `pnpm build` first.');
@@ -264,7 +268,7 @@ for (const fixture of fixtures.filter((f) => !f.skip)) {
   console.log(`\n${fixture.name} (${fixture.functions.length} function${fixture.functions.length === 1 ? '' : 's'})`);
   const coldSamples = [];
   const warmSamples = [];
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < SKYRUN_ROUNDS; i++) {
     coldSamples.push(skyrunPackage(fixture, { force: true }));
     warmSamples.push(skyrunPackage(fixture, { force: false }));
   }
