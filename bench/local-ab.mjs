@@ -9,8 +9,11 @@
 // another commit, placed next to it in the workspace (so that its imports resolve): e.g. git archive <commit>
 // packages/providers/local into packages/providers/local-base, then `npx tsc -p packages/providers/local-base`.
 // Move it out again before running the tests.
+// On Linux each round also prints the CPU time per request of each side's busiest worker (the front serving the
+// connections) and of its engine process (gateway, log store), read from /proc: where a change moves the work, and
+// a second view of the same rounds (throughput under contention amplifies CPU differences).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, median } from './lib.mjs';
 
@@ -41,7 +44,7 @@ function startServer(enginePath) {
       const port = /PORT (\d+)/.exec(String(chunk));
       if (!port) return;
       clearTimeout(timer);
-      resolve(`http://127.0.0.1:${port[1]}/hello`);
+      resolve({ url: `http://127.0.0.1:${port[1]}/hello`, pid: child.pid });
     });
     child.on('exit', (code) => reject(new Error(`${enginePath} exited (${code}) before serving`)));
   });
@@ -62,16 +65,62 @@ function load(url, durationMs) {
   });
 }
 
+/** CPU time (user + system) of a process so far, in clock ticks (100 per second), or undefined without /proc. */
+function cpuTicks(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine process and its workers (children), with their CPU ticks so far. */
+function cpuOf(pid) {
+  const children = [];
+  if (existsSync('/proc')) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid)) {
+          children.push(Number(entry));
+        }
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return { engine: cpuTicks(pid), workers: new Map(children.map((w) => [w, cpuTicks(w)])) };
+}
+
+/** µs of CPU per request of the engine and of its busiest worker between two `cpuOf` readings. */
+function cpuPerRequest(before, after, requests) {
+  if (before.engine === undefined || after.engine === undefined) return undefined;
+  let front = 0;
+  for (const [w, t] of after.workers) front = Math.max(front, (t ?? 0) - (before.workers.get(w) ?? t ?? 0));
+  const us = (ticks) => (ticks * 10_000) / requests;
+  return { front: us(front), engine: us(after.engine - before.engine) };
+}
+
 const baseline = await startServer(baselineArg);
 const current = await startServer(CURRENT);
-await Promise.all([load(baseline, 1000), load(current, 1000)]); // warm-up: JIT, worker start
+await Promise.all([load(baseline.url, 1000), load(current.url, 1000)]); // warm-up: JIT, worker start
 const ratios = [];
+const frontRatios = [];
+const fmt = (cpu) => (cpu ? `, front ${cpu.front.toFixed(1)} µs/req, engine ${cpu.engine.toFixed(1)} µs/req` : '');
 for (let i = 0; i < rounds; i++) {
-  const [b, c] = await Promise.all([load(baseline, ms), load(current, ms)]);
+  const before = [cpuOf(baseline.pid), cpuOf(current.pid)];
+  const [b, c] = await Promise.all([load(baseline.url, ms), load(current.url, ms)]);
+  const bCpu = cpuPerRequest(before[0], cpuOf(baseline.pid), b.requests);
+  const cCpu = cpuPerRequest(before[1], cpuOf(current.pid), c.requests);
   ratios.push(c.rps / b.rps);
-  console.log(
-    `round ${i + 1}: baseline ${b.rps.toFixed(0)} req/s, current ${c.rps.toFixed(0)} req/s, ratio ${(c.rps / b.rps).toFixed(3)}`,
-  );
+  if (bCpu && cCpu && bCpu.front > 0) frontRatios.push(cCpu.front / bCpu.front);
+  console.log(`round ${i + 1}: throughput ratio ${(c.rps / b.rps).toFixed(3)}`);
+  console.log(`  baseline ${b.rps.toFixed(0)} req/s${fmt(bCpu)}`);
+  console.log(`  current  ${c.rps.toFixed(0)} req/s${fmt(cCpu)}`);
 }
 console.log(`current / baseline throughput: ${median(ratios).toFixed(3)}x (median of ${rounds} simultaneous rounds)`);
+if (frontRatios.length > 0) {
+  console.log(`current / baseline front CPU per request: ${median(frontRatios).toFixed(3)}x (median of the rounds)`);
+}
 process.exit(0);
