@@ -2,8 +2,8 @@
 // both serve the hello service at the same time, each loaded by its own load generator, round after round, and
 // each round's throughput ratio is printed with their median. On a shared 2-core machine single throughput
 // samples taken seconds apart swing 15% or more, which hides a change worth 5%; two servers loaded at once see
-// the same noise (measured: two identical builds read 1.00 with rounds within about ±6%; on a busier day their
-// medians of 16 rounds read 0.96 to 1.03, so a change under 3–4% does not show: use 16 rounds or more).
+// the same noise (measured: two identical builds read 1.00 with rounds within about ±6%; on a busier day 1.03 as
+// the median of 16 rounds, so a change under 3–4% does not show: use 16 rounds or more).
 // Not part of `pnpm bench` (it needs a second build). Usage, after `pnpm build`:
 //   node bench/local-ab.mjs /path/to/baseline/packages/providers/local/dist/engine/index.js [rounds] [seconds]
 // The baseline is a copy of packages/providers/local (src, runtime, dist, package.json, tsconfig.json) built at
