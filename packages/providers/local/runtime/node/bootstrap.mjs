@@ -102,7 +102,7 @@ function sealQuiet() {
   // The ids and entries are not kept beyond their batch.
   ids.length = 0;
   entries.length = 0;
-  lazy.push({ json: `{"t":"quiet","n":${n},"d":[${d}],"m":${memory[n - 1]},"last":"${last}"}`, bytes: line });
+  lazy.push({ json: `{"t":"quiet","d":[${d}],"m":${memory[n - 1]},"last":"${last}"}`, bytes: line });
 }
 /** Encodes the waiting frames into one buffer and writes it: JSON texts, and `{ json, bytes }` (bytes: a string). */
 function flushLazy() {

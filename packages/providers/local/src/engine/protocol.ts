@@ -71,13 +71,12 @@ export type FrontMessage =
   /** Told to give its connections back: it runs no request itself from now on (it forwards them). */
   | { readonly t: 'releasing' }
   /**
-   * Requests it ran that succeeded and wrote nothing (past its first): how many, the handler times (ms) of the
-   * latest QUIET_FRAME_DURATIONS of them, the latest max memory and request id; the bytes are their batch log line
-   * as the log store keeps it (log-line.ts).
+   * Requests it ran that succeeded and wrote nothing (past its first): the handler times (ms) of the latest
+   * QUIET_FRAME_DURATIONS of them, the latest max memory and request id; the bytes are their batch log line as the
+   * log store keeps it (log-line.ts).
    */
   | {
       readonly t: 'quiet';
-      readonly n: number;
       readonly d: readonly number[];
       readonly m: number;
       readonly last: string;
