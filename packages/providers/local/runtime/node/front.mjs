@@ -9,6 +9,7 @@ import { withCorsHeaders } from '../../dist/engine/http/cors.js';
 import { addGatewayHeaders, gatewayError } from '../../dist/engine/http/gateway-answers.js';
 import { RouteTable } from '../../dist/engine/http/route-table.js';
 import { nextRequestId } from '../../dist/engine/request-id.js';
+import { NOT_PLAIN, PlainRequest, PlainResponse, readPlainRequest } from './plain-http.mjs';
 
 /** A connection's state (one object, so that a request reads one symbol-keyed property of the socket). */
 const STATE = Symbol('frontConnection');
@@ -22,8 +23,18 @@ class ConnectionState {
     this.readAtBoundary = 0;
     this.releasing = false;
     this.released = false;
+    /** Read by plain-http.mjs until a request needs node:http; node's from then on. */
+    this.plain = true;
+    /** Bytes read and not yet a request (plain reading only). */
+    this.unread = null;
+    /** Requests since the idle sweep last looked, and how many sweeps in a row found none (keep-alive timeout). */
+    this.requests = 0;
+    this.idleSweeps = 0;
   }
 }
+
+/** node:http's keepAliveTimeout here, in the idle sweep's seconds: a plain connection idle this long is closed. */
+const KEEP_ALIVE_SECONDS = 5;
 
 /**
  * `deps`: send(obj) and sendWithBytes(json, bytes) write frames to the engine; idle() says whether a request
@@ -39,7 +50,9 @@ export function createFront(deps) {
   /** Told to give its connections back (a new version is live): it runs no request itself any more. */
   let retiring = false;
 
-  const server = http.createServer({ keepAliveTimeout: 5000 }, onRequest);
+  const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_SECONDS * 1000 }, onRequest);
+  // One timer for every plain connection's keep-alive timeout (node:http arms one per answer).
+  setInterval(sweepIdle, 1000).unref();
 
   /** Writes an answer; the connection is at a request boundary again. */
   function answer(res, status, headers, body) {
@@ -49,7 +62,62 @@ export function createFront(deps) {
     const socket = res.req.socket;
     const state = socket[STATE];
     state.pending--;
+    if (state.unread !== null) setImmediate(readPlain, socket);
     if (state.releasing) setImmediate(() => tryRelease(socket));
+  }
+
+  function onPlainData(chunk) {
+    const state = this[STATE];
+    state.unread = state.unread === null ? chunk : Buffer.concat([state.unread, chunk]);
+    readPlain(this);
+  }
+
+  function onPlainError() {
+    this.destroy();
+  }
+
+  /** Serves the requests read from a plain connection, one at a time; gives it to node:http at the first other. */
+  function readPlain(socket) {
+    const state = socket[STATE];
+    while (state.plain && state.pending === 0 && state.unread !== null && !socket.destroyed) {
+      const buf = state.unread;
+      const read = readPlainRequest(buf, config.bodyLimit);
+      if (read === NOT_PLAIN) {
+        toNodeHttp(socket, state);
+        return;
+      }
+      state.unread = read.end === buf.length ? null : buf.subarray(read.end);
+      state.requests++;
+      state.pending++;
+      const req = new PlainRequest(socket, read.method, read.url, read.rawHeaders);
+      const body = read.end > read.bodyStart ? Buffer.from(buf.subarray(read.bodyStart, read.end)) : null;
+      atBoundary(socket, state.unread === null ? 0 : state.unread.length);
+      dispatch(req, new PlainResponse(req), nextRequestId(), Date.now(), body);
+    }
+  }
+
+  /** For good: node:http reads the connection, starting with the bytes read here and not served. */
+  function toNodeHttp(socket, state) {
+    state.plain = false;
+    socket.removeListener('data', onPlainData);
+    socket.removeListener('error', onPlainError);
+    const rest = state.unread;
+    state.unread = null;
+    if (rest !== null) socket.unshift(rest);
+    server.emit('connection', socket);
+    // Paused at a boundary to be released (atBoundary): node must still read what was read here.
+    if (rest !== null && socket.isPaused()) socket.resume();
+  }
+
+  function sweepIdle() {
+    for (const socket of sockets.values()) {
+      const state = socket[STATE];
+      if (!state.plain) continue;
+      if (state.requests > 0 || state.pending > 0) {
+        state.requests = 0;
+        state.idleSweeps = 0;
+      } else if (++state.idleSweeps > KEEP_ALIVE_SECONDS) socket.destroy();
+    }
   }
 
   function errorAnswer(res, status, message, requestId, close, cors, origin) {
@@ -171,11 +239,11 @@ export function createFront(deps) {
   /**
    * The connection's request has been read whole. When it is to be given back, nothing more is read from it:
    * under load a client sends its next request as soon as it has an answer, and a connection read from without
-   * pause would never be at a boundary when its answer is done.
+   * pause would never be at a boundary when its answer is done. `unread`: bytes read past it, not served yet.
    */
-  function atBoundary(socket) {
+  function atBoundary(socket, unread = 0) {
     const state = socket[STATE];
-    state.readAtBoundary = socket.bytesRead;
+    state.readAtBoundary = socket.bytesRead - unread;
     if (state.releasing) socket.pause();
   }
 
@@ -222,7 +290,8 @@ export function createFront(deps) {
         sockets.delete(cid);
         if (!state.released) deps.send({ t: 'closed', cid });
       });
-      server.emit('connection', socket);
+      socket.on('data', onPlainData);
+      socket.on('error', onPlainError);
       socket.resume();
     },
     onFrame(msg) {

@@ -261,8 +261,35 @@ function headerValue(v) {
   return back === null ? undefined : String(back);
 }
 
-/** Set by the gateway on every response: a handler's own value would only duplicate them. */
-const GATEWAY_HEADERS = new Set(['content-length', 'x-amzn-requestid', 'apigw-requestid']);
+/**
+ * Not passed on from a handler: the ones the gateway sets on every response (a handler's value would only
+ * duplicate them), and the hop-by-hop ones (RFC 9110 7.6.1), which are about the connection between the gateway
+ * and its client, not the handler's to set (a handler's `connection: close` does not close the client's).
+ */
+const GATEWAY_HEADERS = new Set([
+  'content-length',
+  'x-amzn-requestid',
+  'apigw-requestid',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Characters no header value may hold (node:http's rule: it throws on them). */
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** The response, or undefined when a header of it cannot be sent (a name that is no token, a line break). */
+function sendable(response) {
+  const headers = response.headers;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!TOKEN.test(headers[i]) || BAD_VALUE.test(headers[i + 1])) return undefined;
+  }
+  return response;
+}
 
 function addHeaders(out, headers, multi) {
   if (headers !== undefined && headers !== null) {
@@ -336,8 +363,9 @@ function bodyOf(result, lenientBody) {
   return result.isBase64Encoded === true ? Buffer.from(body, 'base64') : body;
 }
 
+/** A final status: a 1xx one is an interim answer that a response cannot end with. */
 function validStatus(v) {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 200 && v <= 599;
 }
 
 /**
@@ -355,7 +383,8 @@ function asData(result) {
 
 /**
  * The HTTP response for a handler's result (`{ statusCode, headers: [name, value, ...], body }`), or undefined
- * for a malformed proxy response (API Gateway answers 502). REST (1.0): the result must be `{ statusCode,
+ * for a malformed proxy response (API Gateway answers 502): a status that is not final (200-599), a header that
+ * cannot be sent (a name that is no token, a line break in a value). REST (1.0): the result must be `{ statusCode,
  * headers?, multiValueHeaders?, body?: string, isBase64Encoded? }`. HTTP api (2.0): a result with `statusCode`
  * is a structured response (headers, cookies, isBase64Encoded); any other value (object, array, string,
  * number) is a 200 with JSON, as API Gateway infers. Throws when the result cannot be serialised.
@@ -369,7 +398,7 @@ export function mapHttpResult(payloadVersion, handlerResult) {
     const body = bodyOf(result, false);
     if (body === undefined) return undefined;
     if (headers['content-type'] === undefined) headers['content-type'] = 'application/json';
-    return { statusCode: result.statusCode, headers: flatten(headers), body };
+    return sendable({ statusCode: result.statusCode, headers: flatten(headers), body });
   }
   if (isObject(result) && result.statusCode !== undefined && typeof result.statusCode !== 'function') {
     if (!validStatus(result.statusCode)) return undefined;
@@ -378,7 +407,7 @@ export function mapHttpResult(payloadVersion, handlerResult) {
       if (list !== undefined) {
         const body = bodyOf(result, true);
         if (body === undefined) return undefined;
-        return { statusCode: result.statusCode, headers: list, body };
+        return sendable({ statusCode: result.statusCode, headers: list, body });
       }
     }
     const headers = {};
@@ -395,7 +424,7 @@ export function mapHttpResult(payloadVersion, handlerResult) {
     const body = bodyOf(result, true);
     if (body === undefined) return undefined;
     if (headers['content-type'] === undefined) headers['content-type'] = 'application/json';
-    return { statusCode: result.statusCode, headers: flatten(headers), body };
+    return sendable({ statusCode: result.statusCode, headers: flatten(headers), body });
   }
   const body =
     typeof result === 'string' ? result : result === null || result === undefined ? '' : JSON.stringify(result);
