@@ -119,4 +119,46 @@ describe('HTTP API (2.0) result mapping', () => {
   it('rejects headers that are not an object', () => {
     expect(mapHttpResult('2.0', { statusCode: 200, headers: 'nope' })).toBeUndefined();
   });
+
+  it('rejects what no HTTP answer can carry: a 1xx status, a header name that is no token, a line break in a value', () => {
+    expect(mapHttpResult('2.0', { statusCode: 101, body: 'x' })).toBeUndefined();
+    expect(mapHttpResult('2.0', { statusCode: 200, headers: { 'x a': 'v' }, body: '' })).toBeUndefined();
+    expect(
+      mapHttpResult('2.0', { statusCode: 200, headers: { 'x-a': 'a\r\nset-cookie: x=1' }, body: '' }),
+    ).toBeUndefined();
+    expect(mapHttpResult('2.0', { statusCode: 200, multiValueHeaders: { 'x-a': ['ok', 'a\nb'] } })).toBeUndefined();
+    expect(mapHttpResult('2.0', { statusCode: 200, cookies: ['a=1\n'] })).toBeUndefined();
+    expect(mapHttpResult('1.0', { statusCode: 200, headers: { 'x-a': '\u2713' }, body: '' })).toBeUndefined();
+    // Latin-1 and tabs are sendable, as node:http sends them.
+    expect(mapHttpResult('2.0', { statusCode: 200, headers: { 'x-a': 'caf\u00e9\tok' }, body: '' })?.headers).toEqual([
+      'x-a',
+      'caf\u00e9\tok',
+      'content-type',
+      'application/json',
+    ]);
+  });
+
+  it("drops hop-by-hop headers: the client's connection is the gateway's, not the handler's", () => {
+    const headers = {
+      Connection: 'close',
+      'Keep-Alive': 'timeout=1',
+      'Transfer-Encoding': 'chunked',
+      Upgrade: 'websocket',
+      Trailer: 'x',
+      TE: 'trailers',
+      'x-k': 'v',
+    };
+    expect(mapHttpResult('2.0', { statusCode: 200, headers, body: '' })?.headers).toEqual([
+      'x-k',
+      'v',
+      'content-type',
+      'application/json',
+    ]);
+    expect(mapHttpResult('1.0', { statusCode: 200, headers, body: '' })?.headers).toEqual([
+      'x-k',
+      'v',
+      'content-type',
+      'application/json',
+    ]);
+  });
 });
