@@ -105,8 +105,16 @@ export function createFront(deps) {
     state.unread = null;
     if (rest !== null) socket.unshift(rest);
     server.emit('connection', socket);
+    if (rest === null) return;
     // Paused at a boundary to be released (atBoundary): node must still read what was read here.
-    if (rest !== null && socket.isPaused()) socket.resume();
+    if (socket.isPaused()) socket.resume();
+    // node's parser reads the connection's handle itself from now on: nothing new passes through the stream that
+    // would carry the bytes put back along, so they are read out of it here (before any new bytes arrive).
+    process.nextTick(readPutBack, socket);
+  }
+
+  function readPutBack(socket) {
+    if (socket.readableLength > 0 && !socket.destroyed) socket.read();
   }
 
   function sweepIdle() {

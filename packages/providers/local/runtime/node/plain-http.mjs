@@ -88,10 +88,6 @@ export class PlainResponse {
   end(body) {
     writeAnswer(this.req.socket, this.status, this.headerList, body);
   }
-
-  destroy() {
-    this.req.socket.destroy();
-  }
 }
 
 /** The result of `readPlainRequest` for bytes that are not a whole plain request: node:http's to read. */
