@@ -17,7 +17,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** An origin-form target of RFC 3986 characters only: no fragment, nothing a client should have escaped. */
 const TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
-const DIGITS = /^\d{1,15}$/;
+/** A Content-Length as clients write it (node refuses some other spellings, such as a trailing tab). */
+const LENGTH = /^ ?\d{1,15}$/;
 /** Headers whose first value node:http keeps in `req.headers` (it joins the others' values with ", "). */
 const FIRST_WINS = new Set([
   'age',
@@ -125,7 +126,7 @@ export function readPlainRequest(buf, bodyLimit) {
         hosts++;
         break;
       case 'content-length':
-        if (!DIGITS.test(value)) return NOT_PLAIN;
+        if (!LENGTH.test(line.slice(colon + 1))) return NOT_PLAIN;
         length = Number(value);
         lengths++;
         break;
