@@ -2,8 +2,11 @@
 // Requests for this worker's own function run here, one at a time, when nothing else runs: no hop through the
 // engine, which on a small machine is most of the cost of a short request. Everything else (another function's
 // route, a 404, a CORS preflight, a request that arrives while one runs, every request once the worker is told
-// to give its connections back) is forwarded to the engine's gateway, which answers it as it answers any request. The engine keeps its own handle on every connection: when this worker times
-// out or dies it answers the request that was running, and serves the connections again.
+// to give its connections back) is forwarded to the engine's gateway, which answers it as it answers any request.
+// The engine keeps its own handle on every connection: when this worker times out or dies it answers the request
+// that was running, and serves the connections again.
+// A connection's requests are read by plain-http.mjs (no node:http objects: most of a short request's cost) for
+// as long as they are plain keep-alive ones; from the first that is not, node:http reads the connection.
 import http from 'node:http';
 import { withCorsHeaders } from '../../dist/engine/http/cors.js';
 import { addGatewayHeaders, gatewayError } from '../../dist/engine/http/gateway-answers.js';
