@@ -407,7 +407,7 @@ async function onFront(msg) {
     quietBatch = quietBatchFormat(meta.functionName, meta.functionVersion, meta.memorySize);
     front = createFront({ send, sendWithBytes, idle, runDirect });
     process.on('message', (m, handle) => {
-      if (m && m.t === 'conn' && handle) front.adopt(m.cid, handle);
+      if (m && m.t === 'conn' && handle) front.adopt(m.cid, handle, m.head);
     });
     // The IPC channel carries connections only: it must not keep the loop alive (callbackWaitsForEmptyEventLoop).
     process.channel?.unref();

@@ -292,7 +292,8 @@ export function createFront(deps) {
       config = msg;
       table = new RouteTable(msg.routes);
     },
-    adopt(cid, socket) {
+    /** `head`: bytes the engine read from the connection already (base64), the first ones to serve. */
+    adopt(cid, socket, head) {
       const state = new ConnectionState(cid);
       socket[STATE] = state;
       sockets.set(cid, socket);
@@ -304,6 +305,11 @@ export function createFront(deps) {
       socket.on('data', onPlainData);
       socket.on('error', onPlainError);
       socket.resume();
+      if (head !== undefined) {
+        state.unread = Buffer.from(head, 'base64');
+        deps.send({ t: 'adopted', cid });
+        readPlain(socket);
+      }
     },
     onFrame(msg) {
       if (msg.t === 'fwdres') onForwardAnswer(msg);

@@ -68,6 +68,8 @@ export type FrontMessage =
   | { readonly t: 'released'; readonly cid: number }
   /** The connection closed. */
   | { readonly t: 'closed'; readonly cid: number }
+  /** It has the bytes the engine read from a connection it passed (`head`): they are its to answer now. */
+  | { readonly t: 'adopted'; readonly cid: number }
   /** Told to give its connections back: it runs no request itself from now on (it forwards them). */
   | { readonly t: 'releasing' }
   /**

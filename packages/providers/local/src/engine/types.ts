@@ -218,6 +218,13 @@ export interface OffloadedConnection {
    * connection given back (its worker was reaped or replaced) is not worth a new worker: the api server serves it.
    */
   readonly fresh: boolean;
+  /**
+   * Bytes the api server read from the connection (the start of its next request: which function it is for),
+   * passed to the worker with it; null once the worker has them (`adopted`), or when none were read.
+   */
+  readonly head: Buffer | null;
+  /** The worker has the head: a reclaim from now on has no bytes of the api server's to serve first. */
+  adopted(): void;
   /** The worker cannot answer the request it read from this connection (it timed out or died): answer and close. */
   answer(response: RawResponse): void;
   /** The worker gave the connection back between two requests, or stopped while it was idle: serve it again. */

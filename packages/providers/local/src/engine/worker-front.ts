@@ -95,7 +95,9 @@ export class WorkerFront {
         connection.reclaim();
       }
     };
-    if (!this.worker.passConnection({ t: 'conn', cid }, connection.socket, failed)) {
+    const head = connection.head;
+    const message = head === null ? { t: 'conn', cid } : { t: 'conn', cid, head: head.toString('base64') };
+    if (!this.worker.passConnection(message, connection.socket, failed)) {
       this.entries.delete(cid);
       return false;
     }
@@ -155,6 +157,9 @@ export class WorkerFront {
         entry?.connection.closed();
         return;
       }
+      case 'adopted':
+        this.entries.get(message.cid)?.connection.adopted();
+        return;
     }
   }
 

@@ -2,6 +2,7 @@
 // what a client sees must be what the gateway gives, including when the worker times out, dies, is replaced by
 // a redeploy or is reaped.
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFunctionEngine, type FunctionEngineOptions } from '../../src/engine/function-engine.js';
 import { createApiServer, type ApiServer } from '../../src/engine/http/gateway.js';
@@ -209,13 +210,46 @@ describe('a worker serving connections itself', () => {
     expect((JSON.parse(slow.text) as { pid: number }).pid).not.toBe((JSON.parse(quick.text) as { pid: number }).pid);
   });
 
-  it('leaves an api of several functions to the gateway, each request to its function', async () => {
+  it("gives a connection of an api of several functions to the worker of its first request's function", async () => {
     const other = nodeSpec('front.other');
     const { engine, base } = await start(nodeSpec('front.handler'), {}, [{ spec: other, path: '/other' }]);
     const a = keepAlive();
-    expect((await get(base, '/f', a)).status).toBe(200);
+    const first = await get(base, '/f', a);
+    expect(first.status).toBe(200);
+    // Another function's request on the same connection: the worker forwards it, its function answers it.
     expect((await get(base, '/other', a)).text).toBe('other');
-    expect(engine.stats().map((s) => s.connections)).toEqual([0, 0]);
+    const again = await get(base, '/f', a);
+    expect((JSON.parse(again.text) as { pid: number }).pid).toBe((JSON.parse(first.text) as { pid: number }).pid);
+    expect(engine.stats().map((s) => s.connections)).toEqual([1, 0]);
+    const b = keepAlive();
+    expect((await get(base, '/other', b)).text).toBe('other');
+    expect((await get(base, '/other', b)).text).toBe('other');
+    expect(engine.stats().map((s) => s.connections)).toEqual([1, 1]);
+    // A first request no worker reads (no route here): the gateway answers it, and the connection's next ones.
+    const c = keepAlive();
+    expect((await get(base, '/nowhere', c)).status).toBe(404);
+    expect((await get(base, '/f', c)).status).toBe(200);
+    expect(engine.stats().map((s) => s.connections)).toEqual([1, 1]);
+  });
+
+  it('answers the requests a client sent at once on a new connection of an api of several functions', async () => {
+    const other = nodeSpec('front.other');
+    const { engine, base } = await start(nodeSpec('front.handler'), {}, [{ spec: other, path: '/other' }]);
+    expect((await get(base, '/other', keepAlive())).text).toBe('other');
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1');
+    cleanups.push(() => void socket.destroy());
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.write(
+      'GET /other HTTP/1.1\r\nHost: t\r\n\r\nGET /f?log=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /other HTTP/1.1\r\nHost: t\r\n\r\n',
+    );
+    expect(await waitFor(() => (text.match(/HTTP\/1\.1 200 OK/g) ?? []).length === 3)).toBe(true);
+    // In order: other, the handler's JSON, other.
+    expect(text.indexOf('\r\n\r\nother')).toBeLessThan(text.indexOf('"pid"'));
+    expect(text.lastIndexOf('\r\n\r\nother')).toBeGreaterThan(text.indexOf('"pid"'));
+    // This one and the first request's.
+    expect(engine.stats().map((s) => s.connections)).toEqual([0, 2]);
   });
 
   it('adds the CORS headers of the route, as the gateway does', async () => {
@@ -285,9 +319,12 @@ describe('a worker serving connections itself', () => {
     expect(engine.stats()[0].connections).toBe(2);
   });
 
-  it('moves keep-alive connections to a new version with no failed request', async () => {
+  it.each([
+    ['its one function', false],
+    ['one of its several functions', true],
+  ])('moves keep-alive connections of an api of %s to a new version with no failed request', async (_, several) => {
     const v1 = nodeSpec('front.handler', { environment: { CODE_VERSION: 'v1' } });
-    const { engine, base } = await start(v1);
+    const { engine, base } = await start(v1, {}, several ? [{ spec: nodeSpec('front.other'), path: '/other' }] : []);
     const agents = [keepAlive(), keepAlive(), keepAlive()];
     const statuses: number[] = [];
     const versions: string[] = [];

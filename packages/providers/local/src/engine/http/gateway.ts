@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { buildHttpEvent, mapHttpResult } from '../../../runtime/node/http-adapter.mjs';
+import { NOT_PLAIN, readPlainRequest } from '../../../runtime/node/plain-http.mjs';
 import { nextRequestId } from '../request-id.js';
 import type {
   ForwardedRequest,
@@ -349,9 +350,8 @@ export interface ApiServerOptions extends HttpGatewayOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   /**
-   * Hand connections to a worker of the api's function (when all routes are one function's) that serves them
-   * itself (`engine.offload`).
-   * Default: on, unless `SKYRUN_LOCAL_FRONTS=0`.
+   * Hand connections to a worker of the function their requests are for, which serves them itself
+   * (`engine.offload`). Default: on, unless `SKYRUN_LOCAL_FRONTS=0`.
    */
   readonly offload?: boolean;
 }
@@ -366,24 +366,98 @@ export interface ApiServer {
 
 const SINGLE_API = 'api';
 
-/**
- * The function a worker of which may serve the api's connections: only when every route is that one function's
- * (one function behind `{proxy+}`, a hello world). With several, a connection's requests would go to whichever
- * function; a worker forwarding the others to the gateway would cost them a second hop.
- */
+/** The api's one function, when every route is that function's (one function behind `{proxy+}`, a hello world). */
 function onlyFunctionOf(routes: readonly HttpRoute[]): string | undefined {
   const name = routes[0]?.functionName;
   return name !== undefined && routes.every((r) => r.functionName === name) ? name : undefined;
 }
 
 /**
+ * The function the request at the start of `bytes` is for, when a worker of it may run it from the connection:
+ * a plain request (plain-http.mjs) matching a route, and not a CORS preflight (the gateway answers those).
+ */
+function functionOfRequest(table: RouteTable, bytes: Buffer, bodyLimit: number): string | undefined {
+  const read = readPlainRequest(bytes, bodyLimit);
+  if (read === NOT_PLAIN || read.method === 'OPTIONS') return undefined;
+  const q = read.url.indexOf('?');
+  const match = table.match(read.method, q === -1 ? read.url : read.url.slice(0, q));
+  return match.kind === 'found' ? match.route.functionName : undefined;
+}
+
+/** node:http's default headersTimeout: a connection that sends nothing for this long is closed. */
+const FIRST_BYTES_TIMEOUT_MS = 60_000;
+
+/**
+ * Reads the first bytes a client sends on `socket` (which function its request is for), then reads nothing more:
+ * a worker may be about to read the connection, and any byte read here would be one it never sees. `then(bytes,
+ * stopped)`: `stopped` false when reading could not be stopped (the connection must then be served here).
+ */
+function readFirstBytes(socket: Socket, then: (bytes: Buffer, stopped: boolean) => void): void {
+  const onError = (): void => {
+    socket.destroy();
+  };
+  socket.on('error', onError);
+  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+  socket.once('data', (bytes: Buffer) => {
+    socket.pause();
+    socket.setTimeout(0);
+    socket.off('error', onError);
+    // A paused stream still fills its buffer: once this event is done it starts the handle reading again (up to
+    // its high-water mark). Its reads are stopped after that, before the event loop polls for more bytes.
+    setImmediate(() => then(bytes, stopReading(socket) && socket.readableLength === 0));
+  });
+  socket.resume();
+  startReading(socket);
+}
+
+/** The socket's handle, for the read calls Node keeps internal (see `stopReading`). */
+function handleOf(
+  socket: Socket,
+): { reading?: boolean; readStop?: () => number; readStart?: () => number } | undefined {
+  return (socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number; readStart?: () => number } })
+    ._handle;
+}
+
+/**
+ * Stops the reads on the socket's handle, as pause() does for a socket made with `onread` (for others, it only
+ * stops the 'data' events): Node has no public call for it. False when this Node's handle has no such call.
+ * The stream is left believing a read is under way, so resume() alone does not start the handle again:
+ * `startReading` does.
+ */
+function stopReading(socket: Socket): boolean {
+  const handle = handleOf(socket);
+  if (!handle || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function') return false;
+  if (handle.reading) {
+    handle.reading = false;
+    handle.readStop();
+  }
+  return true;
+}
+
+/** Undoes `stopReading` (and starts the reads of a socket accepted paused, as resume() would). */
+function startReading(socket: Socket): void {
+  const handle = handleOf(socket);
+  if (handle && !handle.reading && typeof handle.readStart === 'function' && !socket.destroyed) {
+    handle.reading = true;
+    handle.readStart();
+  }
+}
+
+/** Bytes put back into a stream its new reader (node:http) consumes through the handle: read them out now. */
+function readPutBack(socket: Socket): void {
+  if (socket.readableLength > 0 && !socket.destroyed) socket.read();
+}
+
+/**
  * One listener for one api (service + stage): the daemon gives each its own port.
  *
- * Connections are accepted paused. When every route is one function's and the engine has a warm worker of it
- * ready to serve connections itself (`engine.offload`), the connection goes to that worker: it runs the requests
- * with no hop through this process and forwards the rest here (`serveForwarded`: CORS preflights, a request
- * arriving while one runs). Otherwise, and whenever a worker gives a connection back, this process's `node:http`
- * server serves it.
+ * Connections are accepted paused. When the engine has a warm worker ready to serve connections itself
+ * (`engine.offload`) of the function the connection's requests are for, the connection goes to that worker: it
+ * runs them with no hop through this process and forwards the rest here (`serveForwarded`: another function's,
+ * CORS preflights, a request arriving while one runs). With one function behind every route, that is known
+ * before anything is read; with several, the connection's first request is read here to know, and goes to the
+ * worker with it. Otherwise this process's `node:http` server serves the connection. A connection a worker gives
+ * back (between two requests) is placed again, as a new one.
  */
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const { engine } = options;
@@ -394,20 +468,29 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const httpServer = createServer({ keepAliveTimeout: 5000 }, gateway.handle);
   /** Our handles on connections a worker serves. */
   const offloaded = new Set<Socket>();
-  let front: { readonly functionName: string; readonly spec: FrontSpec } | undefined;
+  /** Connections whose first bytes are awaited (to know which function's worker takes them). */
+  const peeking = new Set<Socket>();
+  /** Where connections may go: `only` the api's one function (no need to read a request to know), a table else. */
+  let front: { readonly only: string | undefined; readonly table: RouteTable; readonly spec: FrontSpec } | undefined;
   let closing = false;
   const forward: FrontSpec['forward'] = (request, body, done) => gateway.serveForwarded(request, body, done);
 
   const setRoutes = (routes: readonly HttpRoute[]): void => {
     gateway.setRoutes(SINGLE_API, routes, { apiId });
-    const functionName = offload ? onlyFunctionOf(routes) : undefined;
-    front = functionName ? { functionName, spec: { apiId, bodyLimit, routes, forward } } : undefined;
+    front =
+      offload && routes.length > 0
+        ? { only: onlyFunctionOf(routes), table: new RouteTable(routes), spec: { apiId, bodyLimit, routes, forward } }
+        : undefined;
   };
   setRoutes(options.routes ?? []);
 
-  const serveHere = (socket: Socket): void => {
+  /** `putBack`: bytes read from the connection already (the start of its next request). */
+  const serveHere = (socket: Socket, putBack: Buffer | null = null): void => {
+    if (putBack !== null) socket.unshift(putBack);
     httpServer.emit('connection', socket);
     socket.resume();
+    startReading(socket);
+    if (putBack !== null) process.nextTick(readPutBack, socket);
   };
 
   const place = (socket: Socket, fresh: boolean): void => {
@@ -416,29 +499,59 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       return;
     }
     const f = front;
-    if (f) {
-      const connection: OffloadedConnection = {
-        socket,
-        fresh,
-        answer(response) {
-          offloaded.delete(socket);
-          writeAndClose(socket, response);
-        },
-        reclaim() {
-          offloaded.delete(socket);
-          place(socket, false);
-        },
-        closed() {
-          offloaded.delete(socket);
+    if (!f) serveHere(socket);
+    else if (f.only !== undefined) offloadTo(f.only, socket, fresh, null);
+    else {
+      // Several functions: the first request says which one's worker takes the connection.
+      peeking.add(socket);
+      socket.once('close', () => peeking.delete(socket));
+      readFirstBytes(socket, (bytes, stopped) => {
+        peeking.delete(socket);
+        if (closing || socket.destroyed) {
           socket.destroy();
-        },
-      };
-      if (engine.offload!(f.functionName, connection, f.spec)) {
-        offloaded.add(socket);
-        return;
-      }
+          return;
+        }
+        const now = front;
+        const name = stopped && now ? functionOfRequest(now.table, bytes, bodyLimit) : undefined;
+        if (name) offloadTo(name, socket, fresh, bytes);
+        else serveHere(socket, bytes);
+      });
     }
-    serveHere(socket);
+  };
+
+  /** Hands the connection to a worker of `functionName`, with the bytes read from it (`head`), or serves it here. */
+  const offloadTo = (functionName: string, socket: Socket, fresh: boolean, head: Buffer | null): void => {
+    let unread = head;
+    const connection: OffloadedConnection = {
+      socket,
+      fresh,
+      get head() {
+        return unread;
+      },
+      adopted() {
+        unread = null;
+      },
+      answer(response) {
+        offloaded.delete(socket);
+        writeAndClose(socket, response);
+      },
+      reclaim() {
+        offloaded.delete(socket);
+        // Given back before the worker had the bytes read here: they are served here, first.
+        if (unread !== null) {
+          const bytes = unread;
+          unread = null;
+          if (closing || socket.destroyed) socket.destroy();
+          else serveHere(socket, bytes);
+        } else place(socket, false);
+      },
+      closed() {
+        offloaded.delete(socket);
+        socket.destroy();
+      },
+    };
+    if (engine.offload!(functionName, connection, front!.spec)) offloaded.add(socket);
+    else serveHere(socket, head);
   };
 
   // noDelay as `http.createServer` sets it (a response is one write: no reason to let Nagle hold it).
@@ -467,6 +580,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         httpServer.close();
         for (const socket of offloaded) socket.destroy();
         offloaded.clear();
+        for (const socket of peeking) socket.destroy();
+        peeking.clear();
       }),
   };
 }
