@@ -91,11 +91,16 @@ afterEach(async () => {
   cleanups = [];
 });
 
-/** The echo handler behind `/echo` for any method, warm and serving connections itself. */
-async function startEcho(): Promise<{ engine: FunctionEngine; port: number }> {
+/**
+ * The echo handler behind `/echo` for any method, warm and serving connections itself; `several`: with another
+ * function behind `/other` (the gateway then reads a connection's first request to know where it goes).
+ */
+async function startEcho(several = false): Promise<{ engine: FunctionEngine; port: number }> {
   const spec = nodeSpec('front.echo');
+  const other = nodeSpec('front.other');
   const engine = createFunctionEngine({ genericPoolSize: 1 });
   engine.activate(await engine.prepare(spec));
+  if (several) engine.activate(await engine.prepare(other));
   const api = createApiServer({
     engine,
     routes: [
@@ -108,6 +113,19 @@ async function startEcho(): Promise<{ engine: FunctionEngine; port: number }> {
         path: '/echo',
         functionName: spec.name,
       },
+      ...(several
+        ? [
+            {
+              service: 'svc',
+              stage: 'test',
+              api: 'http' as const,
+              payloadVersion: '2.0' as const,
+              method: 'GET',
+              path: '/other',
+              functionName: other.name,
+            },
+          ]
+        : []),
     ],
   });
   const { url } = await api.listen();
@@ -165,6 +183,28 @@ describe('a front worker reading requests itself', () => {
     // Served by the warm worker all along, not by the engine's gateway.
     expect(new Set([plain, node, after].map((a) => json(a).pid)).size).toBe(1);
     expect(engine.stats()[0].connections).toBe(1);
+  });
+
+  it.each([
+    ['one function', false],
+    ['several functions', true],
+  ])('answers a request whose head comes in parts, first on a connection of an api of %s', async (_, several) => {
+    const { engine, port } = await startEcho(several);
+    const c = await open(port);
+    c.send('POST /echo?a=1 HTTP/1.1\r\nHost: t\r\nContent-Le');
+    await sleep(100);
+    c.send('ngth: 3\r\n\r\nabc');
+    const first = await c.answer();
+    expect([first.status, json(first).body, json(first).query]).toEqual([200, 'abc', 'a=1']);
+    c.send(GET);
+    expect(json(await c.answer()).method).toBe('GET');
+    if (several) {
+      c.send('GET /other HTTP/1.1\r\nHost: t\r\n\r\n');
+      expect((await c.answer()).body).toBe('other');
+    }
+    // One function: its worker serves the connection (node:http there reads it). Several: the gateway could not
+    // tell which function the first request was for, and serves the connection itself.
+    expect(engine.stats()[0].connections).toBe(several ? 0 : 1);
   });
 
   it('answers pipelined requests in order, and bodies with a length or chunked', async () => {
