@@ -9,7 +9,8 @@
 // The deployed service, the bare server and serverless-offline are loaded in turns (BENCH_ROUNDS, default 5,
 // each round in another order), and a budget ratio is the median of the rounds' ratios, so that a noisy machine
 // hits both sides of a ratio alike. The engine alone (gateway + workers in one process, no log
-// store) is also measured, for reading changes to the engine apart from the daemon's share.
+// store) is also measured, for reading changes to the engine apart from the daemon's share; and once more with a
+// second function in the api (the gateway then reads each connection's first request to place it).
 // Servers and the load generator each run in their own process. The load generator is autocannon when it
 // installs under bench/peers/local, else a small keep-alive generator in this file (same one for every target).
 // Latency: autocannon times every request with process.hrtime but records whole milliseconds (a bare server's
@@ -81,8 +82,11 @@ async function serveBare() {
   server.listen(0, '127.0.0.1', () => console.log(`PORT ${server.address().port}`));
 }
 
-/** The engine serving the hello service; `store`: its log lines go to a log store, as in the daemon. */
-async function serveSkyrun(enginePath = ENGINE, store = false) {
+/**
+ * The engine serving the hello service; `store`: its log lines go to a log store, as in the daemon; `several`: the
+ * api has a second function (behind `/other`), as most services' apis have.
+ */
+async function serveSkyrun(enginePath = ENGINE, store = false, several = false) {
   const { createFunctionEngine, createApiServer } = await import(pathToFileURL(enginePath).href);
   const dir = makeService();
   const engine = createFunctionEngine();
@@ -94,20 +98,21 @@ async function serveSkyrun(enginePath = ENGINE, store = false) {
     engine.onLog((record) => logs.append(record), { lines: (name, lines) => logs.appendLines(name, lines) });
   }
   engine.activate(await engine.prepare(helloSpec(dir)));
-  const api = createApiServer({
-    engine,
-    routes: [
-      {
-        service: 'bench',
-        stage: 'dev',
-        api: 'http',
-        payloadVersion: '2.0',
-        method: 'GET',
-        path: '/hello',
-        functionName: 'bench-dev-hello',
-      },
-    ],
+  const route = (path, functionName) => ({
+    service: 'bench',
+    stage: 'dev',
+    api: 'http',
+    payloadVersion: '2.0',
+    method: 'GET',
+    path,
+    functionName,
   });
+  const routes = [route('/hello', 'bench-dev-hello')];
+  if (several) {
+    engine.activate(await engine.prepare(helloSpec(dir, { key: 'other', name: 'bench-dev-other' })));
+    routes.push(route('/other', 'bench-dev-other'));
+  }
+  const api = createApiServer({ engine, routes });
   const { port } = await api.listen();
   console.log(`PORT ${port}`);
   process.on('SIGTERM', async () => {
@@ -495,6 +500,11 @@ async function main() {
     [process.execPath, self, 'serve-skyrun'],
     '/hello',
   );
+  const engineSeveral = await measureServer(
+    'engine alone, api of 2 functions',
+    [process.execPath, self, 'serve-skyrun', '', '', 'several'],
+    '/hello',
+  );
   const baselineEngine = process.env.BENCH_BASELINE_ENGINE;
   const baseline = baselineEngine
     ? await measureServer(
@@ -514,6 +524,9 @@ async function main() {
   budget('throughput: skyrun deploy / bare', median(ratios.throughput), 0.5, 'above');
   budget('warm p99: skyrun deploy / bare', median(ratios.p99), 2);
   console.log(`${'engine alone: throughput / bare'.padEnd(44)} ${(engineOnly.rps / bare.rps).toFixed(2).padStart(6)}x`);
+  console.log(
+    `${'engine alone, 2 functions: throughput / bare'.padEnd(44)} ${(engineSeveral.rps / bare.rps).toFixed(2).padStart(6)}x`,
+  );
   if (baseline) {
     console.log(
       `${'baseline engine: throughput / bare'.padEnd(44)} ${(baseline.rps / bare.rps).toFixed(2).padStart(6)}x`,
@@ -529,7 +542,7 @@ async function main() {
 
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'serve-bare') await serveBare();
-else if (mode === 'serve-skyrun') await serveSkyrun(rest[0] || undefined, rest[1] === 'store');
+else if (mode === 'serve-skyrun') await serveSkyrun(rest[0] || undefined, rest[1] === 'store', rest[2] === 'several');
 else if (mode === 'load') await loadMode(rest[0], Number(rest[1]), Number(rest[2]));
 else if (mode === 'autocannon') await autocannonMode(rest[0], Number(rest[1]), Number(rest[2]));
 else await main();
