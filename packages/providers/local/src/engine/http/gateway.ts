@@ -597,5 +597,6 @@ function writeAndClose(socket: Socket, response: RawResponse): void {
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
   // Read (and drop) whatever the client still sends, so its close is seen and the socket released.
   socket.resume();
+  startReading(socket);
   setTimeout(() => socket.destroy(), 5000).unref();
 }
