@@ -7,7 +7,7 @@
 // (http-adapter.mjs), so the engine forwards bytes and writes bytes.
 import net from 'node:net';
 import { invokeHandler, loadHandler, serializeResult, toErrorPayload } from './handler-runtime.mjs';
-import { buildHttpEvent, mapHttpResult } from './http-adapter.mjs';
+import { buildHttpEvent, malformedReason, mapHttpResult } from './http-adapter.mjs';
 
 const channel = new net.Socket({ fd: 3, readable: true, writable: true });
 let handler = null;
@@ -265,6 +265,12 @@ function execute(id, deadline, http, body, event, clientContext, done) {
     if (outcome.ok && http) {
       try {
         response = mapHttpResult(http.v, outcome.result);
+        // The gateway answers 502: the function's log says why (before its result, so it is this request's line).
+        if (response === undefined) {
+          process.stderr.write(
+            `skyrun: Malformed Lambda proxy response, answered 502: ${malformedReason(http.v, outcome.result)}\n`,
+          );
+        }
       } catch (err) {
         outcome = {
           ok: false,

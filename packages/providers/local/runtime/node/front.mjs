@@ -30,6 +30,8 @@ class ConnectionState {
     this.plain = true;
     /** Bytes read and not yet a request (plain reading only). */
     this.unread = null;
+    /** Paused until the connection's pending answers are written (its client sent more meanwhile). */
+    this.heldBack = false;
     /** Requests since the idle sweep last looked, and how many sweeps in a row found none (keep-alive timeout). */
     this.requests = 0;
     this.idleSweeps = 0;
@@ -65,13 +67,20 @@ export function createFront(deps) {
     const socket = res.req.socket;
     const state = socket[STATE];
     state.pending--;
-    if (state.unread !== null) setImmediate(readPlain, socket);
+    if (state.unread !== null || state.heldBack) setImmediate(readPlain, socket);
     if (state.releasing) setImmediate(() => tryRelease(socket));
   }
 
   function onPlainData(chunk) {
     const state = this[STATE];
     state.unread = state.unread === null ? chunk : Buffer.concat([state.unread, chunk]);
+    if (state.pending > 0) {
+      // A client sending ahead of its answers (pipelining) is read no further until they are written: what
+      // waits here is bounded by the stream's buffer, not by what the client sends.
+      state.heldBack = true;
+      this.pause();
+      return;
+    }
     readPlain(this);
   }
 
@@ -96,6 +105,10 @@ export function createFront(deps) {
       const body = read.end > read.bodyStart ? Buffer.from(buf.subarray(read.bodyStart, read.end)) : null;
       atBoundary(socket, state.unread === null ? 0 : state.unread.length);
       dispatch(req, new PlainResponse(req), nextRequestId(), Date.now(), body);
+    }
+    if (state.heldBack && state.pending === 0 && state.plain && !state.releasing) {
+      state.heldBack = false;
+      socket.resume();
     }
   }
 

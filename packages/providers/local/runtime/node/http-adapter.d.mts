@@ -40,3 +40,5 @@ export function routeKeyOf(method: string, path: string): string;
 export function buildHttpEvent(request: HttpRequest, body: Buffer | null): Record<string, unknown>;
 /** The response API Gateway sends for a handler's result; undefined for a malformed proxy response (502). */
 export function mapHttpResult(payloadVersion: '1.0' | '2.0', handlerResult: unknown): HttpResponse | undefined;
+/** Why mapHttpResult found a result malformed, in words for the developer. */
+export function malformedReason(payloadVersion: '1.0' | '2.0', handlerResult: unknown): string;

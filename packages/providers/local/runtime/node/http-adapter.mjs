@@ -430,3 +430,62 @@ export function mapHttpResult(payloadVersion, handlerResult) {
     typeof result === 'string' ? result : result === null || result === undefined ? '' : JSON.stringify(result);
   return { statusCode: 200, headers: ['content-type', 'application/json'], body };
 }
+
+/**
+ * Why `mapHttpResult` found a handler's result malformed, for the developer: API Gateway itself says no more than
+ * "Malformed Lambda proxy response", and only in its own logs.
+ */
+export function malformedReason(payloadVersion, handlerResult) {
+  const result = asData(handlerResult);
+  if (!isObject(result)) {
+    return `a REST API (http event) handler must return an object { statusCode, headers, body }, not ${shown(result)}`;
+  }
+  if (!validStatus(result.statusCode)) {
+    return `statusCode must be a whole number from 200 to 599, not ${shown(result.statusCode)}`;
+  }
+  if (result.headers !== undefined && result.headers !== null && !isObject(result.headers)) {
+    return `headers must be an object of header names and values, not ${shown(result.headers)}`;
+  }
+  const multi = result.multiValueHeaders;
+  if (multi !== undefined && multi !== null) {
+    if (!isObject(multi)) return `multiValueHeaders must be an object of header names and arrays of values`;
+    for (const k of Object.keys(multi)) {
+      const v = multi[k];
+      if (v !== undefined && typeof v !== 'function' && !Array.isArray(v)) {
+        return `multiValueHeaders[${JSON.stringify(k)}] must be an array of values, not ${shown(v)}`;
+      }
+    }
+  }
+  if (payloadVersion !== '1.0' && result.cookies !== undefined && !Array.isArray(result.cookies)) {
+    return `cookies must be an array of strings, not ${shown(result.cookies)}`;
+  }
+  const body = result.body;
+  if (payloadVersion === '1.0' && body !== undefined && body !== null && typeof body !== 'string') {
+    return `body must be a string (JSON.stringify it), not ${shown(body)}`;
+  }
+  const named = [
+    ...Object.entries(isObject(result.headers) ? result.headers : {}).map(([k, v]) => [k, [v]]),
+    ...Object.entries(isObject(multi) ? multi : {}),
+    ['set-cookie', Array.isArray(result.cookies) ? result.cookies : []],
+  ];
+  for (const [name, values] of named) {
+    if (!Array.isArray(values)) continue;
+    for (const v of values) {
+      const value = headerValue(v);
+      if (value === undefined) continue;
+      if (!TOKEN.test(name)) return `header name ${JSON.stringify(name)} is not a valid HTTP header name`;
+      if (BAD_VALUE.test(value)) {
+        return `the value of header ${JSON.stringify(name)} has a line break or another character HTTP does not allow: ${JSON.stringify(value)}`;
+      }
+    }
+  }
+  return 'the result is not an API Gateway proxy response';
+}
+
+/** A value as a short text for a message. */
+function shown(v) {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'function') return 'a function';
+  const text = typeof v === 'bigint' ? `${v}n` : (JSON.stringify(v) ?? typeof v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildHttpEvent, mapHttpResult, type HttpRequest } from '../../runtime/node/http-adapter.mjs';
+import { buildHttpEvent, malformedReason, mapHttpResult, type HttpRequest } from '../../runtime/node/http-adapter.mjs';
 
 function request(overrides: Partial<HttpRequest>): HttpRequest {
   return {
@@ -160,5 +160,37 @@ describe('HTTP API (2.0) result mapping', () => {
       'content-type',
       'application/json',
     ]);
+  });
+});
+
+describe('malformed results', () => {
+  it('says what is wrong with each, as API Gateway does not', () => {
+    const cases: ['1.0' | '2.0', unknown, string][] = [
+      [
+        '1.0',
+        'hello',
+        'a REST API (http event) handler must return an object { statusCode, headers, body }, not "hello"',
+      ],
+      ['2.0', { statusCode: '200' }, 'statusCode must be a whole number from 200 to 599, not "200"'],
+      ['2.0', { statusCode: 101 }, 'statusCode must be a whole number from 200 to 599, not 101'],
+      ['2.0', { statusCode: 200, headers: 'x' }, 'headers must be an object of header names and values, not "x"'],
+      [
+        '1.0',
+        { statusCode: 200, multiValueHeaders: { a: 'b' } },
+        'multiValueHeaders["a"] must be an array of values, not "b"',
+      ],
+      ['2.0', { statusCode: 200, cookies: 'a=1' }, 'cookies must be an array of strings, not "a=1"'],
+      ['1.0', { statusCode: 200, body: { a: 1 } }, 'body must be a string (JSON.stringify it), not {"a":1}'],
+      ['2.0', { statusCode: 200, headers: { 'x a': '1' } }, 'header name "x a" is not a valid HTTP header name'],
+      [
+        '2.0',
+        { statusCode: 200, headers: { 'x-a': 'a\nb' } },
+        'the value of header "x-a" has a line break or another character HTTP does not allow: "a\\nb"',
+      ],
+    ];
+    for (const [version, result, reason] of cases) {
+      expect(mapHttpResult(version, result)).toBeUndefined();
+      expect(malformedReason(version, result)).toBe(reason);
+    }
   });
 });

@@ -5,8 +5,9 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFunctionEngine } from '../../src/engine/function-engine.js';
 import { createApiServer } from '../../src/engine/http/gateway.js';
-import type { FunctionEngine } from '../../src/engine/types.js';
-import { nodeSpec, sleep } from './helpers.js';
+import { expandLogRecord } from '../../src/engine/lambda-format.js';
+import type { FunctionEngine, LogRecord } from '../../src/engine/types.js';
+import { nodeSpec, sleep, waitFor } from './helpers.js';
 
 interface Answer {
   status: number;
@@ -95,10 +96,12 @@ afterEach(async () => {
  * The echo handler behind `/echo` for any method, warm and serving connections itself; `several`: with another
  * function behind `/other` (the gateway then reads a connection's first request to know where it goes).
  */
-async function startEcho(several = false): Promise<{ engine: FunctionEngine; port: number }> {
+async function startEcho(several = false): Promise<{ engine: FunctionEngine; port: number; logLines: string[] }> {
   const spec = nodeSpec('front.echo');
   const other = nodeSpec('front.other');
   const engine = createFunctionEngine({ genericPoolSize: 1 });
+  const logLines: string[] = [];
+  engine.onLog((record: LogRecord) => logLines.push(...expandLogRecord(record)));
   engine.activate(await engine.prepare(spec));
   if (several) engine.activate(await engine.prepare(other));
   const api = createApiServer({
@@ -139,7 +142,7 @@ async function startEcho(several = false): Promise<{ engine: FunctionEngine; por
   warm.send('GET /echo HTTP/1.1\r\nHost: t\r\n\r\n');
   expect((await warm.answer()).status).toBe(200);
   warm.socket.destroy();
-  return { engine, port };
+  return { engine, port, logLines };
 }
 
 async function open(port: number): Promise<RawConnection> {
@@ -228,6 +231,23 @@ describe('a front worker reading requests itself', () => {
     expect((await c.answer()).status).toBe(200);
   });
 
+  it.each([
+    ['a few', 20],
+    ['more than a read takes', 3000],
+  ])('answers %s requests sent while one runs, all in order, and reads on', async (_, count) => {
+    const { port } = await startEcho();
+    const c = await open(port);
+    c.send('GET /echo?sleep=300 HTTP/1.1\r\nHost: t\r\n\r\n');
+    await sleep(50);
+    c.send(Array.from({ length: count }, (_, i) => `GET /echo?i=${i} HTTP/1.1\r\nHost: t\r\n\r\n`).join(''));
+    expect(json(await c.answer()).query).toBe('sleep=300');
+    const queries: string[] = [];
+    for (let i = 0; i < count; i++) queries.push(json(await c.answer()).query);
+    expect(queries).toEqual(Array.from({ length: count }, (_, i) => `i=${i}`));
+    c.send(GET);
+    expect((await c.answer()).status).toBe(200);
+  });
+
   it('answers HEAD without a body, and a body that arrives after its head', async () => {
     const { port } = await startEcho();
     const c = await open(port);
@@ -263,7 +283,7 @@ describe('a front worker reading requests itself', () => {
   });
 
   it('answers 502 for a header no client can be sent, and drops hop-by-hop ones; the connection goes on', async () => {
-    const { port } = await startEcho();
+    const { port, logLines } = await startEcho();
     const c = await open(port);
     c.send(GET);
     const pid = json(await c.answer()).pid;
@@ -272,6 +292,9 @@ describe('a front worker reading requests itself', () => {
     expect(broken.status).toBe(502);
     expect(JSON.parse(broken.body)).toMatchObject({ message: 'Internal server error' });
     expect(broken.headers['x-b']).toBeUndefined();
+    // The function's log says why, with the request's id.
+    const why = 'skyrun: Malformed Lambda proxy response, answered 502: the value of header "x-a" has a line break';
+    expect(await waitFor(() => logLines.some((l) => l.includes(why)))).toBe(true);
     c.send('GET /echo?answer=hop HTTP/1.1\r\nHost: t\r\n\r\n');
     const hop = await c.answer();
     expect([hop.status, hop.body, hop.headers.connection, hop.headers['transfer-encoding']]).toEqual([
