@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { FunctionVersionSpec } from '../../src/engine/types.js';
+import type { FunctionVersionSpec, HttpRoute } from '../../src/engine/types.js';
 
 export const NODE_FIXTURES = fileURLToPath(new URL('../fixtures/handlers/node/', import.meta.url));
 export const PYTHON_FIXTURES = fileURLToPath(new URL('../fixtures/handlers/python/', import.meta.url));
@@ -37,4 +37,9 @@ export async function waitFor(check: () => boolean, ms = 5000): Promise<boolean>
     await sleep(20);
   }
   return check();
+}
+
+/** A route of an HTTP API (`httpApi`, payload 2.0) of the test service. */
+export function httpRoute(method: string, path: string, functionName: string): HttpRoute {
+  return { service: 'svc', stage: 'test', api: 'http', payloadVersion: '2.0', method, path, functionName };
 }

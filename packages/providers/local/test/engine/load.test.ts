@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFunctionEngine } from '../../src/engine/function-engine.js';
 import { createApiServer, type ApiServer } from '../../src/engine/http/gateway.js';
 import type { FunctionEngine, FunctionVersionSpec } from '../../src/engine/types.js';
-import { nodeSpec, sleep } from './helpers.js';
+import { httpRoute, nodeSpec, sleep } from './helpers.js';
 
 interface LoadResult {
   ok: number;
@@ -60,17 +60,7 @@ beforeAll(async () => {
   engine.activate(await engine.prepare(spec));
   api = createApiServer({
     engine,
-    routes: [
-      {
-        service: 'svc',
-        stage: 'test',
-        api: 'http',
-        payloadVersion: '2.0',
-        method: 'GET',
-        path: '/hello',
-        functionName: spec.name,
-      },
-    ],
+    routes: [httpRoute('GET', '/hello', spec.name)],
   });
   url = `${(await api.listen()).url}/hello`;
 });

@@ -7,7 +7,7 @@ import { createFunctionEngine } from '../../src/engine/function-engine.js';
 import { createApiServer } from '../../src/engine/http/gateway.js';
 import { expandLogRecord } from '../../src/engine/lambda-format.js';
 import type { FunctionEngine, LogRecord } from '../../src/engine/types.js';
-import { nodeSpec, sleep, waitFor } from './helpers.js';
+import { httpRoute, nodeSpec, sleep, waitFor } from './helpers.js';
 
 interface Answer {
   status: number;
@@ -106,30 +106,7 @@ async function startEcho(several = false): Promise<{ engine: FunctionEngine; por
   if (several) engine.activate(await engine.prepare(other));
   const api = createApiServer({
     engine,
-    routes: [
-      {
-        service: 'svc',
-        stage: 'test',
-        api: 'http',
-        payloadVersion: '2.0',
-        method: 'ANY',
-        path: '/echo',
-        functionName: spec.name,
-      },
-      ...(several
-        ? [
-            {
-              service: 'svc',
-              stage: 'test',
-              api: 'http' as const,
-              payloadVersion: '2.0' as const,
-              method: 'GET',
-              path: '/other',
-              functionName: other.name,
-            },
-          ]
-        : []),
-    ],
+    routes: [httpRoute('ANY', '/echo', spec.name), ...(several ? [httpRoute('GET', '/other', other.name)] : [])],
   });
   const { url } = await api.listen();
   cleanups.push(async () => {
