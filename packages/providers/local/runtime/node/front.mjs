@@ -12,7 +12,7 @@ import { withCorsHeaders } from '../../dist/engine/http/cors.js';
 import { addGatewayHeaders, gatewayError } from '../../dist/engine/http/gateway-answers.js';
 import { RouteTable } from '../../dist/engine/http/route-table.js';
 import { nextRequestId } from '../../dist/engine/request-id.js';
-import { NOT_PLAIN, PlainRequest, PlainResponse, readPlainRequest } from './plain-http.mjs';
+import { NOT_PLAIN, PlainRequest, PlainResponse, readPlainRequest, readPutBack } from './plain-http.mjs';
 
 /** A connection's state (one object, so that a request reads one symbol-keyed property of the socket). */
 const STATE = Symbol('frontConnection');
@@ -124,13 +124,7 @@ export function createFront(deps) {
     if (rest === null) return;
     // Paused at a boundary to be released (atBoundary): node must still read what was read here.
     if (socket.isPaused()) socket.resume();
-    // node's parser reads the connection's handle itself from now on: nothing new passes through the stream that
-    // would carry the bytes put back along, so they are read out of it here (before any new bytes arrive).
     process.nextTick(readPutBack, socket);
-  }
-
-  function readPutBack(socket) {
-    if (socket.readableLength > 0 && !socket.destroyed) socket.read();
   }
 
   function sweepIdle() {

@@ -3,6 +3,7 @@
 // The one implementation of that mapping: the Node worker runs it next to the handler (so the gateway only
 // forwards raw request bytes and writes raw response bytes), and the engine runs it in process for workers
 // that do not (Python). Types: http-adapter.d.mts.
+import { BAD_VALUE, TOKEN } from './plain-http.mjs';
 
 const TEXT_TYPES =
   /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json|yaml|x-yaml)|[^;]*\+(json|xml)\b|multipart\/form-data)/i;
@@ -278,9 +279,6 @@ const GATEWAY_HEADERS = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Characters no header value may hold (node:http's rule: it throws on them). */
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** The response, or undefined when a header of it cannot be sent (a name that is no token, a line break). */
 function sendable(response) {

@@ -1,4 +1,5 @@
-// Types of plain-http.mjs, for the tests (the worker runtime itself is plain JavaScript).
+// Types of plain-http.mjs, for the engine's gateway and the tests (the worker runtime itself is plain JavaScript).
+import type { Socket } from 'node:net';
 export interface PlainRead {
   readonly method: string;
   readonly url: string;
@@ -11,3 +12,5 @@ export interface PlainRead {
 export declare const NOT_PLAIN: null;
 export declare function readPlainRequest(buf: Buffer, bodyLimit: number): PlainRead | null;
 export declare function httpDate(now?: number): string;
+/** Reads out bytes put back (`unshift`) into a socket node:http now reads through its handle. */
+export declare function readPutBack(socket: Socket): void;

@@ -12,9 +12,10 @@ const MAX_HEAD = 16 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** Methods read here; HEAD (an answer without a body) and the rarer ones are node:http's. */
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Characters a header value may not hold (node:http's own rule). */
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A header name (an RFC 9110 token). */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Characters a header value may not hold (node:http's own rule: it refuses them, and throws on writing them). */
+export const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** An origin-form target of RFC 3986 characters only: no fragment, nothing a client should have escaped. */
 const TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
 /** A Content-Length as clients write it (node refuses some other spellings, such as a trailing tab). */
@@ -155,6 +156,15 @@ function trimSpace(line, start) {
   while (from < to && (line.charCodeAt(from) === 32 || line.charCodeAt(from) === 9)) from++;
   while (to > from && (line.charCodeAt(to - 1) === 32 || line.charCodeAt(to - 1) === 9)) to--;
   return line.slice(from, to);
+}
+
+/**
+ * After bytes read from `socket` were put back (`unshift`) for node:http, which from then on reads the socket's
+ * handle itself: nothing new passes through the stream that would carry them along, so they are read out here.
+ * Call it on the next tick (before any new bytes arrive).
+ */
+export function readPutBack(socket) {
+  if (socket.readableLength > 0 && !socket.destroyed) socket.read();
 }
 
 let dateSecond = -1;

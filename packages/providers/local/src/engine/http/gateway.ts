@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { buildHttpEvent, mapHttpResult } from '../../../runtime/node/http-adapter.mjs';
-import { NOT_PLAIN, readPlainRequest } from '../../../runtime/node/plain-http.mjs';
+import { NOT_PLAIN, readPlainRequest, readPutBack } from '../../../runtime/node/plain-http.mjs';
 import { nextRequestId } from '../request-id.js';
 import type {
   ForwardedRequest,
@@ -441,11 +441,6 @@ function startReading(socket: Socket): void {
     handle.reading = true;
     handle.readStart();
   }
-}
-
-/** Bytes put back into a stream its new reader (node:http) consumes through the handle: read them out now. */
-function readPutBack(socket: Socket): void {
-  if (socket.readableLength > 0 && !socket.destroyed) socket.read();
 }
 
 /**
